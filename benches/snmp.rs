@@ -1,0 +1,2 @@
+//! SNMP benchmarks (filled in below).
+fn main() {}

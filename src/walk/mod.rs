@@ -1,0 +1,1 @@
+//! net-snmp walk files: parse every style into typed varbinds, write `-On` text, anonymise.

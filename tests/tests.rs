@@ -1,0 +1,8 @@
+//! The single integration-test binary of sonde.
+
+/// Shared helpers: loading the bundled walks, spawning the binary.
+mod util;
+/// Walk files: every bundled walk parses, write/read round trips, anonymisation.
+mod walks;
+/// The command line: help of every subcommand, link names, exit codes.
+mod cli;

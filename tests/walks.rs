@@ -1,0 +1,1 @@
+//! Walk-file integration tests.
