@@ -2,8 +2,11 @@
 //!
 //! Knows nothing about GLPI or MIB mappings; every task of sonde talks to devices through it.
 
+pub mod ber;
 pub mod credential;
+pub mod message;
 pub mod oid;
+pub mod pdu;
 pub mod value;
 
 pub use credential::{AuthProtocol, Credential, PrivProtocol, UsmUser, Version};
