@@ -6,3 +6,5 @@ mod util;
 mod walks;
 /// The command line: help of every subcommand, link names, exit codes.
 mod cli;
+/// The SNMP client against the in-process simulator: operations, walks, errors, 10,000 in flight.
+mod snmp_client;

@@ -1,0 +1,301 @@
+//! The request dispatcher: one UDP socket per address family, shared by every request in flight.
+//!
+//! A request registers its id (v1/v2c request-id or v3 msgID, drawn from one counter so they never
+//! collide) and peer, sends, and waits on a small bounded channel with a deadline. One receive task
+//! per socket routes each datagram to the waiting request by id and peer. Thousands of requests in
+//! flight therefore cost two file descriptors, not one each.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::{OnceCell, Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+use super::error::{Result, SnmpError};
+use super::message::peek_id;
+
+/// Largest datagram we read.
+const MAX_DATAGRAM: usize = 65_535;
+/// Replies queued per request before extra ones (duplicates) are dropped.
+const REPLY_QUEUE: usize = 4;
+
+/// Settings of a [`Dispatcher`].
+#[derive(Clone, Debug)]
+pub struct DispatcherConfig {
+    /// Local address of the IPv4 socket (port 0 = any).
+    pub bind_v4: SocketAddr,
+    /// Local address of the IPv6 socket.
+    pub bind_v6: SocketAddr,
+    /// Socket receive/send buffer size asked of the kernel (forced above the sysctl maximum when
+    /// privileged), so bursts of replies are not dropped.
+    pub buffer_size: usize,
+    /// Most requests waiting for a reply at once; further requests wait for a slot.
+    pub max_in_flight: usize,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        Self {
+            bind_v4: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            bind_v6: SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
+            buffer_size: 8 << 20,
+            max_in_flight: 16_384,
+        }
+    }
+}
+
+/// What a reply filter decides about one datagram.
+pub enum Verdict<T> {
+    /// This is the answer.
+    Done(T),
+    /// Not for us after all (e.g. failed to parse): keep waiting.
+    Ignore,
+    /// A definitive failure (e.g. an authentication report).
+    Fail(SnmpError),
+}
+
+struct Waiter {
+    peer: SocketAddr,
+    tx: mpsc::Sender<Vec<u8>>,
+}
+
+struct Family {
+    socket: Arc<UdpSocket>,
+    task: JoinHandle<()>,
+}
+
+struct Inner {
+    config: DispatcherConfig,
+    v4: OnceCell<Family>,
+    v6: OnceCell<Family>,
+    waiters: Mutex<HashMap<i32, Waiter>>,
+    next_id: AtomicU32,
+    slots: Semaphore,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for fam in [self.v4.get(), self.v6.get()].into_iter().flatten() {
+            fam.task.abort();
+        }
+    }
+}
+
+/// Sends requests and routes replies; cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+impl Default for Dispatcher {
+    fn default() -> Self {
+        Self::new(DispatcherConfig::default())
+    }
+}
+
+/// Removes a waiter when its request ends, however it ends.
+struct Registration<'a> {
+    inner: &'a Inner,
+    id: i32,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        lock(&self.inner.waiters).remove(&self.id);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding this lock cannot leave the map inconsistent (single inserts/removes).
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Dispatcher {
+    /// A dispatcher; sockets are opened on first use of each address family.
+    #[must_use]
+    pub fn new(config: DispatcherConfig) -> Self {
+        let slots = Semaphore::new(config.max_in_flight.max(1));
+        let seed: u32 = rand::random::<u32>() & 0x3fff_ffff;
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                v4: OnceCell::new(),
+                v6: OnceCell::new(),
+                waiters: Mutex::new(HashMap::new()),
+                next_id: AtomicU32::new(seed.max(1)),
+                slots,
+            }),
+        }
+    }
+
+    /// A fresh request id / msgID, positive and unique among requests in flight.
+    #[must_use]
+    pub fn next_id(&self) -> i32 {
+        loop {
+            let v = self.inner.next_id.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff;
+            if v != 0 {
+                return i32::try_from(v).unwrap_or(1);
+            }
+        }
+    }
+
+    /// Requests currently waiting for a reply.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        lock(&self.inner.waiters).len()
+    }
+
+    async fn family(&self, peer: SocketAddr) -> Result<&Family> {
+        let (cell, bind) = if peer.is_ipv4() {
+            (&self.inner.v4, self.inner.config.bind_v4)
+        } else {
+            (&self.inner.v6, self.inner.config.bind_v6)
+        };
+        cell.get_or_try_init(|| async {
+            let socket = Arc::new(bind_socket(bind, self.inner.config.buffer_size).map_err(
+                |source| SnmpError::Io {
+                    peer: bind,
+                    op: "bind",
+                    source,
+                },
+            )?);
+            let task = tokio::spawn(receive_loop(
+                Arc::clone(&socket),
+                Arc::downgrade(&self.inner),
+            ));
+            Ok(Family { socket, task })
+        })
+        .await
+    }
+
+    /// Sends `request` to `peer` and waits for a reply carrying `id`, resending after each
+    /// `timeout` up to `retries` times. Every datagram from `peer` with that id goes through
+    /// `accept`; the first `Done` or `Fail` ends the exchange. Never waits longer than
+    /// `timeout × (retries + 1)` once a slot is free.
+    pub async fn exchange<T>(
+        &self,
+        peer: SocketAddr,
+        id: i32,
+        request: &[u8],
+        timeout: Duration,
+        retries: u32,
+        mut accept: impl FnMut(&[u8]) -> Verdict<T>,
+    ) -> Result<T> {
+        let family = self.family(peer).await?;
+        let _slot = self
+            .inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| SnmpError::InvalidRequest("dispatcher closed"))?;
+        let (tx, mut rx) = mpsc::channel(REPLY_QUEUE);
+        lock(&self.inner.waiters).insert(id, Waiter { peer, tx });
+        let _registration = Registration {
+            inner: &self.inner,
+            id,
+        };
+        let attempts = retries.saturating_add(1);
+        for _ in 0..attempts {
+            family
+                .socket
+                .send_to(request, peer)
+                .await
+                .map_err(|source| SnmpError::Io {
+                    peer,
+                    op: "send",
+                    source,
+                })?;
+            let deadline = tokio::time::Instant::now() + timeout;
+            loop {
+                match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Err(_) => break,
+                    Ok(None) => return Err(SnmpError::InvalidRequest("dispatcher closed")),
+                    Ok(Some(reply)) => match accept(&reply) {
+                        Verdict::Done(v) => return Ok(v),
+                        Verdict::Fail(e) => return Err(e),
+                        Verdict::Ignore => {}
+                    },
+                }
+            }
+        }
+        Err(SnmpError::Timeout {
+            peer,
+            attempts,
+            timeout,
+        })
+    }
+}
+
+fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let domain = if addr.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    set_buffers(&socket, buffer);
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
+}
+
+/// Asks for large socket buffers: forced beyond `net.core.rmem_max` when privileged, else as
+/// large as the sysctl allows. Failure only costs drops under bursts, so it is not an error.
+pub(crate) fn set_buffers(socket: &socket2::Socket, size: usize) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    if setsockopt(socket, sockopt::RcvBufForce, &size).is_err() {
+        let _ = socket.set_recv_buffer_size(size);
+    }
+    if setsockopt(socket, sockopt::SndBufForce, &size).is_err() {
+        let _ = socket.set_send_buffer_size(size);
+    }
+}
+
+async fn receive_loop(socket: Arc<UdpSocket>, inner: std::sync::Weak<Inner>) {
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+            // Errors on an unconnected UDP socket (e.g. ICMP-induced) concern one datagram.
+            continue;
+        };
+        let Some(inner) = inner.upgrade() else { return };
+        let datagram = &buf[..n];
+        let Some((_, id)) = peek_id(datagram) else {
+            tracing::trace!(%from, len = n, "datagram that is not SNMP dropped");
+            continue;
+        };
+        let waiters = lock(&inner.waiters);
+        match waiters.get(&id) {
+            Some(w) if same_peer(w.peer, from) => {
+                // A full queue means duplicates nobody is reading: dropping them is right.
+                let _ = w.tx.try_send(datagram.to_vec());
+            }
+            Some(_) => tracing::debug!(%from, id, "reply from an unexpected address dropped"),
+            None => tracing::trace!(%from, id, "late or unknown reply dropped"),
+        }
+    }
+}
+
+fn same_peer(expected: SocketAddr, from: SocketAddr) -> bool {
+    if expected == from {
+        return true;
+    }
+    // A v4-mapped v6 peer answers as such.
+    match (expected, from) {
+        (SocketAddr::V6(e), SocketAddr::V4(f)) => {
+            e.ip().to_ipv4_mapped() == Some(*f.ip()) && e.port() == f.port()
+        }
+        (SocketAddr::V4(e), SocketAddr::V6(f)) => {
+            f.ip().to_ipv4_mapped() == Some(*e.ip()) && e.port() == f.port()
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,353 @@
+//! SNMPv3 User-based Security Model on the client side: engine discovery, time window, keys,
+//! signing, encryption, and the classification of Report PDUs.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Instant;
+
+use super::client::{Client, Target};
+use super::credential::{AuthProtocol, UsmUser};
+use super::crypto::{AuthKey, MasterKey, PrivKey};
+use super::error::{Result, SnmpError};
+use super::message::{
+    self, FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE, ScopedData, ScopedPdu, USM_SECURITY_MODEL,
+    UsmParams, V3Message,
+};
+use super::oid::Oid;
+use super::pdu::{Pdu, PduType};
+use super::transport::Verdict;
+use super::value::Varbind;
+
+/// msgMaxSize we announce: the largest UDP payload.
+const MAX_SIZE: i32 = 65_507;
+/// usmStats counters (RFC 3414), the OIDs Report PDUs carry.
+const USM_STATS: [u32; 9] = [1, 3, 6, 1, 6, 3, 15, 1, 1];
+
+/// Salt counter for privacy, shared by all sessions, randomly seeded.
+static SALT: LazyLock<AtomicU64> = LazyLock::new(|| AtomicU64::new(rand::random()));
+
+/// Master keys (password → key costs a 1 MiB hash) cached per protocol and passphrase, so that
+/// thousands of agents under one credential cost one derivation.
+#[derive(Default)]
+pub struct KeyCache {
+    masters: Mutex<HashMap<(AuthProtocol, String), Arc<MasterKey>>>,
+}
+
+impl KeyCache {
+    fn master(&self, proto: AuthProtocol, passphrase: &str) -> Arc<MasterKey> {
+        let key = (proto, passphrase.to_owned());
+        if let Some(m) = self.lock().get(&key) {
+            return Arc::clone(m);
+        }
+        let master = Arc::new(MasterKey::new(proto, passphrase.as_bytes()));
+        self.lock().insert(key, Arc::clone(&master));
+        master
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(AuthProtocol, String), Arc<MasterKey>>> {
+        self.masters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What we know about the authoritative engine, and the keys localized to it.
+struct Engine {
+    id: Vec<u8>,
+    boots: u32,
+    time: u32,
+    learned: Instant,
+    auth: Option<Arc<AuthKey>>,
+    privacy: Option<Arc<PrivKey>>,
+}
+
+impl Engine {
+    fn now(&self) -> u32 {
+        let elapsed = u32::try_from(self.learned.elapsed().as_secs()).unwrap_or(u32::MAX);
+        self.time.saturating_add(elapsed)
+    }
+}
+
+/// Per-session v3 state.
+pub struct UsmSession {
+    user: UsmUser,
+    engine: tokio::sync::Mutex<Option<Arc<Engine>>>,
+}
+
+/// How one answer was classified.
+enum Outcome {
+    Response(Pdu),
+    /// Resynchronise (boots, time) and try again.
+    TimeWindow(u32, u32),
+}
+
+impl UsmSession {
+    /// Fresh state for a user; the engine is discovered on first use.
+    #[must_use]
+    pub fn new(user: UsmUser) -> Self {
+        Self {
+            user,
+            engine: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Sends one request PDU under USM and returns the response PDU.
+    pub async fn request(
+        &self,
+        client: &Client,
+        target: &Target,
+        pdu_type: PduType,
+        varbinds: Vec<Varbind>,
+        bulk: Option<(u32, u32)>,
+    ) -> Result<Pdu> {
+        let mut engine = self.engine(client, target).await?;
+        // One resynchronisation after notInTimeWindow, as RFC 3414 §4 describes.
+        for _ in 0..2 {
+            match self
+                .exchange(client, target, &engine, pdu_type, varbinds.clone(), bulk)
+                .await?
+            {
+                Outcome::Response(pdu) => return Ok(pdu),
+                Outcome::TimeWindow(boots, time) => {
+                    let fresh = Arc::new(Engine {
+                        id: engine.id.clone(),
+                        boots,
+                        time,
+                        learned: Instant::now(),
+                        auth: engine.auth.clone(),
+                        privacy: engine.privacy.clone(),
+                    });
+                    *self.engine.lock().await = Some(Arc::clone(&fresh));
+                    engine = fresh;
+                }
+            }
+        }
+        Err(SnmpError::NotInTimeWindow { peer: target.addr })
+    }
+
+    async fn engine(&self, client: &Client, target: &Target) -> Result<Arc<Engine>> {
+        let mut slot = self.engine.lock().await;
+        if let Some(e) = slot.as_ref() {
+            return Ok(Arc::clone(e));
+        }
+        let (id, boots, time) = match &self.user.engine_id {
+            Some(id) => (id.clone(), 0, 0),
+            None => discover(client, target).await?,
+        };
+        let auth = self.user.auth.as_ref().map(|(proto, pass)| {
+            Arc::new(AuthKey::from_master(&client.keys.master(*proto, pass), &id))
+        });
+        let privacy = match (&self.user.auth, &self.user.privacy) {
+            (Some((aproto, _)), Some((pproto, ppass))) => Some(Arc::new(PrivKey::from_master(
+                *pproto,
+                &client.keys.master(*aproto, ppass),
+                &id,
+            ))),
+            (None, Some(_)) => {
+                return Err(SnmpError::InvalidRequest(
+                    "privacy without authentication is not allowed by USM",
+                ));
+            }
+            _ => None,
+        };
+        let engine = Arc::new(Engine {
+            id,
+            boots,
+            time,
+            learned: Instant::now(),
+            auth,
+            privacy,
+        });
+        *slot = Some(Arc::clone(&engine));
+        Ok(engine)
+    }
+
+    async fn exchange(
+        &self,
+        client: &Client,
+        target: &Target,
+        engine: &Engine,
+        pdu_type: PduType,
+        varbinds: Vec<Varbind>,
+        bulk: Option<(u32, u32)>,
+    ) -> Result<Outcome> {
+        let d = &client.dispatcher;
+        let id = d.next_id();
+        let pdu = match bulk {
+            Some((n, m)) => Pdu::bulk(id, n, m, varbinds),
+            None => Pdu::request(pdu_type, id, varbinds),
+        };
+        let scoped = ScopedPdu {
+            context_engine_id: self
+                .user
+                .context_engine_id
+                .clone()
+                .unwrap_or_else(|| engine.id.clone()),
+            context_name: self.user.context_name.as_bytes().to_vec(),
+            pdu,
+        };
+        let time = engine.now();
+        let mut flags = FLAG_REPORTABLE;
+        let mut auth_params = Vec::new();
+        if let Some(a) = &engine.auth {
+            flags |= FLAG_AUTH;
+            auth_params = vec![0; a.mac_len()];
+        }
+        let (data, priv_params) = match &engine.privacy {
+            Some(p) => {
+                flags |= FLAG_PRIV;
+                let salt = SALT.fetch_add(1, Ordering::Relaxed);
+                let (cipher, params) = p.encrypt(engine.boots, time, salt, &scoped.encode());
+                (ScopedData::Encrypted(cipher), params.to_vec())
+            }
+            None => (ScopedData::Plain(scoped), Vec::new()),
+        };
+        let msg = V3Message {
+            msg_id: id,
+            max_size: MAX_SIZE,
+            flags,
+            security_model: USM_SECURITY_MODEL,
+            usm: UsmParams {
+                engine_id: engine.id.clone(),
+                engine_boots: engine.boots,
+                engine_time: time,
+                user: self.user.user.as_bytes().to_vec(),
+                auth_params,
+                priv_params,
+            },
+            data,
+        };
+        let (mut bytes, range) = msg.encode();
+        if let Some(a) = &engine.auth {
+            let mac = a.sign(&bytes);
+            bytes[range].copy_from_slice(&mac);
+        }
+        let peer = target.addr;
+        let context = &self.user.context_name;
+        d.exchange(peer, id, &bytes, target.timeout, target.retries, |reply| {
+            classify(reply, peer, id, engine, context)
+        })
+        .await
+    }
+}
+
+/// Engine discovery: an unauthenticated empty GET that the agent answers with a Report carrying
+/// its engine id, boots and time.
+async fn discover(client: &Client, target: &Target) -> Result<(Vec<u8>, u32, u32)> {
+    let d = &client.dispatcher;
+    let id = d.next_id();
+    let msg = V3Message {
+        msg_id: id,
+        max_size: MAX_SIZE,
+        flags: FLAG_REPORTABLE,
+        security_model: USM_SECURITY_MODEL,
+        usm: UsmParams::default(),
+        data: ScopedData::Plain(ScopedPdu {
+            context_engine_id: Vec::new(),
+            context_name: Vec::new(),
+            pdu: Pdu::request(PduType::Get, id, Vec::new()),
+        }),
+    };
+    let (bytes, _) = msg.encode();
+    let peer = target.addr;
+    d.exchange(peer, id, &bytes, target.timeout, target.retries, |reply| {
+        match message::decode_v3(reply) {
+            Ok(m) if m.message.msg_id == id && !m.message.usm.engine_id.is_empty() => {
+                let u = m.message.usm;
+                Verdict::Done((u.engine_id, u.engine_boots, u.engine_time))
+            }
+            _ => Verdict::Ignore,
+        }
+    })
+    .await
+}
+
+fn classify(reply: &[u8], peer: std::net::SocketAddr, id: i32, engine: &Engine, context: &str) -> Verdict<Outcome> {
+    let Ok(decoded) = message::decode_v3(reply) else {
+        return Verdict::Ignore;
+    };
+    let mut m = decoded.message;
+    if m.msg_id != id {
+        return Verdict::Ignore;
+    }
+    let authenticated = m.flags & FLAG_AUTH != 0;
+    if authenticated {
+        let Some(key) = &engine.auth else {
+            return Verdict::Ignore;
+        };
+        let mut zeroed = reply.to_vec();
+        let Some(field) = zeroed.get_mut(decoded.auth_range.clone()) else {
+            return Verdict::Ignore;
+        };
+        field.fill(0);
+        if !key.verify(&zeroed, &m.usm.auth_params) {
+            return Verdict::Fail(SnmpError::ResponseAuthFailed { peer });
+        }
+    }
+    let scoped = match std::mem::replace(&mut m.data, ScopedData::Encrypted(Vec::new())) {
+        ScopedData::Plain(s) => s,
+        ScopedData::Encrypted(cipher) => {
+            let Some(p) = &engine.privacy else {
+                return Verdict::Fail(SnmpError::DecryptionFailed { peer });
+            };
+            match p
+                .decrypt(m.usm.engine_boots, m.usm.engine_time, &m.usm.priv_params, &cipher)
+                .ok()
+                .and_then(|plain| ScopedPdu::decode(&plain).ok())
+            {
+                Some(s) => s,
+                None => return Verdict::Fail(SnmpError::DecryptionFailed { peer }),
+            }
+        }
+    };
+    let pdu = scoped.pdu;
+    match pdu.pdu_type {
+        PduType::Response => {
+            if engine.auth.is_some() && !authenticated {
+                // A response below the security level we asked for is not trustworthy.
+                return Verdict::Ignore;
+            }
+            Verdict::Done(Outcome::Response(pdu))
+        }
+        PduType::Report => report(peer, &pdu, &m.usm, authenticated, context),
+        _ => Verdict::Ignore,
+    }
+}
+
+fn report(
+    peer: std::net::SocketAddr,
+    pdu: &Pdu,
+    usm: &UsmParams,
+    authenticated: bool,
+    context: &str,
+) -> Verdict<Outcome> {
+    let Some(vb) = pdu.varbinds.first() else {
+        return Verdict::Ignore;
+    };
+    let counter = vb
+        .oid
+        .suffix_after(&Oid::from_slice(&USM_STATS))
+        .and_then(|s| s.first().copied());
+    let err = match counter {
+        Some(1) => SnmpError::UnsupportedSecurityLevel { peer },
+        Some(2) if authenticated || usm.engine_boots != 0 || usm.engine_time != 0 => {
+            return Verdict::Done(Outcome::TimeWindow(usm.engine_boots, usm.engine_time));
+        }
+        Some(2) => SnmpError::NotInTimeWindow { peer },
+        Some(3) => SnmpError::UnknownUserName { peer },
+        Some(4) => SnmpError::UnknownEngineId { peer },
+        Some(5) => SnmpError::WrongDigest { peer },
+        // The agent could not decrypt our request.
+        Some(6) => SnmpError::AgentDecryptionError { peer },
+        _ if vb.oid.arcs().starts_with(&[1, 3, 6, 1, 6, 3, 12, 1, 5]) => SnmpError::UnknownContext {
+            peer,
+            context: context.to_owned(),
+        },
+        _ => SnmpError::Report {
+            peer,
+            oid: vb.oid.clone(),
+        },
+    };
+    Verdict::Fail(err)
+}

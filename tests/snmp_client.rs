@@ -1,0 +1,256 @@
+//! The SNMP client against the in-process simulator on loopback: operations, walks, errors,
+//! and many requests in flight over one socket.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sonde::snmp::{
+    AgentOptions, Client, Communities, Credential, Mib, Oid, Simulator, SnmpError, Target, Value,
+    Varbind, WalkEnd, WalkOptions, walk,
+};
+
+fn oid(s: &str) -> Oid {
+    s.parse().unwrap()
+}
+
+/// A small MIB: the system group and a 300-row table with long strings (so bulk answers get big).
+fn small_mib() -> Mib {
+    let mut vbs = vec![
+        Varbind::new(oid("1.3.6.1.2.1.1.1.0"), Value::OctetString(b"Test device".to_vec())),
+        Varbind::new(oid("1.3.6.1.2.1.1.2.0"), Value::ObjectId(oid("1.3.6.1.4.1.9.1.516"))),
+        Varbind::new(oid("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(123_456)),
+        Varbind::new(oid("1.3.6.1.2.1.1.5.0"), Value::OctetString(b"sim".to_vec())),
+        Varbind::new(oid("1.3.6.1.2.1.31.1.1.1.6.1"), Value::Counter64(1 << 40)),
+    ];
+    for i in 1..=300u32 {
+        vbs.push(Varbind::new(
+            oid(&format!("1.3.6.1.2.1.2.2.1.2.{i}")),
+            Value::OctetString(format!("interface number {i} {}", "x".repeat(100)).into_bytes()),
+        ));
+    }
+    Mib::new(vbs)
+}
+
+async fn start(addr: &str, mib: Mib, opts: AgentOptions) -> (Simulator, SocketAddr) {
+    let mut c = Communities::new();
+    c.insert(b"public".to_vec(), Arc::new(mib));
+    let sim = Simulator::start(vec![(addr.parse().unwrap(), c)], opts)
+        .await
+        .unwrap();
+    let a = sim.local_addrs()[0];
+    (sim, a)
+}
+
+fn target(addr: SocketAddr, cred: Credential) -> Target {
+    Target::new(addr, cred)
+        .with_timeout(Duration::from_millis(500))
+        .with_retries(1)
+}
+
+#[tokio::test]
+async fn get_many_getnext_and_bulk_v2c() {
+    let (sim, addr) = start("127.0.0.1:0", small_mib(), AgentOptions::default()).await;
+    let client = Client::default();
+    let s = client.session(target(addr, Credential::v2c("public")));
+    let got = s
+        .get(&[
+            oid("1.3.6.1.2.1.1.5.0"),
+            oid("1.3.6.1.2.1.1.9.0"),
+            oid("1.3.6.1.2.1.1.1.0"),
+            oid("1.3.6.1.2.1.1.5.1"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(got[0].value, Value::OctetString(b"sim".to_vec()));
+    assert_eq!(got[1].value, Value::NoSuchObject);
+    assert_eq!(got[2].value, Value::OctetString(b"Test device".to_vec()));
+    assert_eq!(got[3].value, Value::NoSuchInstance);
+    let next = s.get_next(&[oid("1.3.6.1.2.1.1.3.0")]).await.unwrap();
+    assert_eq!(next, vec![Varbind::new(oid("1.3.6.1.2.1.1.5.0"), Value::OctetString(b"sim".to_vec()))]);
+    let bulk = s.get_bulk(1, 3, &[oid("1.3.6.1.2.1.1"), oid("1.3.6.1.2.1.2.2.1.2")]).await.unwrap();
+    let oids: Vec<String> = bulk.iter().map(|v| v.oid.to_string()).collect();
+    assert_eq!(
+        oids,
+        [
+            "1.3.6.1.2.1.1.1.0",
+            "1.3.6.1.2.1.2.2.1.2.1",
+            "1.3.6.1.2.1.2.2.1.2.2",
+            "1.3.6.1.2.1.2.2.1.2.3"
+        ]
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn v1_get_maps_no_such_name_and_skips_counter64() {
+    let (sim, addr) = start("127.0.0.1:0", small_mib(), AgentOptions::default()).await;
+    let client = Client::default();
+    let s = client.session(target(addr, Credential::v1("public")));
+    let got = s
+        .get(&[oid("1.3.6.1.2.1.1.5.0"), oid("1.3.6.1.2.1.1.9.0")])
+        .await
+        .unwrap();
+    assert_eq!(got[0].value, Value::OctetString(b"sim".to_vec()));
+    assert_eq!(got[1].value, Value::NoSuchInstance);
+    assert!(matches!(
+        s.get_bulk(0, 5, &[oid("1.3")]).await,
+        Err(SnmpError::InvalidRequest(_))
+    ));
+    let w = walk(&s, &oid("1.3.6.1.2.1.31"), WalkOptions::default()).await.unwrap();
+    assert!(w.varbinds.is_empty(), "Counter64 is not visible in v1");
+    assert_eq!(w.end, WalkEnd::EndOfMibView);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn walks_end_at_subtree_and_mib_view_in_every_mode() {
+    let (sim, addr) = start("127.0.0.1:0", small_mib(), AgentOptions::default()).await;
+    let client = Client::default();
+    // In v1 the Counter64 after the table is invisible, so the walk runs into the end of the MIB.
+    for (cred, end) in [
+        (Credential::v1("public"), WalkEnd::EndOfMibView),
+        (Credential::v2c("public"), WalkEnd::EndOfSubtree),
+    ] {
+        let s = client.session(target(addr, cred));
+        let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default()).await.unwrap();
+        assert_eq!(w.varbinds.len(), 300);
+        assert_eq!(w.end, end);
+        assert_eq!(w.varbinds[299].oid, oid("1.3.6.1.2.1.2.2.1.2.300"));
+    }
+    let s = client.session(target(addr, Credential::v2c("public")));
+    let w = walk(&s, &oid("1"), WalkOptions::default()).await.unwrap();
+    assert_eq!(w.varbinds.len(), 305);
+    assert_eq!(w.end, WalkEnd::EndOfMibView);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn walk_shrinks_on_too_big_and_falls_back_when_bulk_is_broken() {
+    let opts = AgentOptions {
+        max_response: 1_400,
+        ..AgentOptions::default()
+    };
+    let (sim, addr) = start("127.0.0.1:0", small_mib(), opts).await;
+    let client = Client::default();
+    let s = client.session(target(addr, Credential::v2c("public")));
+    // GET of all 300 long rows cannot fit 1,400 bytes: split until it does.
+    let rows: Vec<Oid> = (1..=300).map(|i| oid(&format!("1.3.6.1.2.1.2.2.1.2.{i}"))).collect();
+    let got = s.get(&rows).await.unwrap();
+    assert_eq!(got.len(), 300);
+    assert!(got.iter().zip(&rows).all(|(vb, o)| vb.oid == *o && !vb.value.is_exception()));
+    let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default()).await.unwrap();
+    assert_eq!(w.varbinds.len(), 300);
+    sim.shutdown().await;
+
+    let opts = AgentOptions {
+        bulk: false,
+        ..AgentOptions::default()
+    };
+    let (sim, addr) = start("127.0.0.1:0", small_mib(), opts).await;
+    let s = client.session(target(addr, Credential::v2c("public")));
+    let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default()).await.unwrap();
+    assert_eq!(w.varbinds.len(), 300);
+    assert_eq!(w.end, WalkEnd::EndOfSubtree);
+    // One failed bulk, then one GETNEXT per row and one past the end.
+    assert_eq!(w.requests, 302);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn ipv6_loopback_works() {
+    let (sim, addr) = start("[::1]:0", small_mib(), AgentOptions::default()).await;
+    let client = Client::default();
+    let s = client.session(target(addr, Credential::v2c("public")));
+    let got = s.get(&[oid("1.3.6.1.2.1.1.5.0")]).await.unwrap();
+    assert_eq!(got[0].value, Value::OctetString(b"sim".to_vec()));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_community_is_a_timeout_within_the_bound() {
+    let (sim, addr) = start("127.0.0.1:0", small_mib(), AgentOptions::default()).await;
+    let client = Client::default();
+    let t = Target::new(addr, Credential::v2c("private"))
+        .with_timeout(Duration::from_millis(200))
+        .with_retries(2);
+    let started = Instant::now();
+    let err = client.session(t).get(&[oid("1.3.6.1.2.1.1.5.0")]).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(err, SnmpError::Timeout { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("no answer after 3 attempt(s)"), "{err}");
+    assert!(elapsed >= Duration::from_millis(600));
+    sim.shutdown().await;
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+/// 10,000 GETs outstanding at once through one client, with the open-files limit at the common
+/// default of 1024: they all succeed, and the client holds one socket for all of them.
+#[test]
+fn ten_thousand_requests_in_flight_under_1024_fds() {
+    lower_nofile_limit(1024);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // Four simulated agents, each on its own loopback address.
+        let mut sims = Vec::new();
+        let mut addrs = Vec::new();
+        for i in 1..=4 {
+            let (sim, addr) = start(&format!("127.0.0.{i}:0"), small_mib(), AgentOptions::default()).await;
+            sims.push(sim);
+            addrs.push(addr);
+        }
+        let client = Client::default();
+        let fds_before = open_fds();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..10_000u32 {
+            let s = client.session(
+                Target::new(addrs[n as usize % 4], Credential::v2c("public"))
+                    .with_timeout(Duration::from_secs(3))
+                    .with_retries(3),
+            );
+            let row = oid(&format!("1.3.6.1.2.1.2.2.1.2.{}", n % 300 + 1));
+            tasks.spawn(async move { (n, s.get(&[row]).await) });
+        }
+        let mut peak_in_flight = 0;
+        let mut ok = 0;
+        let mut max_fds = 0;
+        while let Some(r) = tasks.join_next().await {
+            peak_in_flight = peak_in_flight.max(client.in_flight());
+            max_fds = max_fds.max(open_fds());
+            let (n, res) = r.unwrap();
+            let vbs = res.unwrap_or_else(|e| panic!("request {n}: {e}"));
+            let want = format!("interface number {} ", n % 300 + 1);
+            assert!(vbs[0].value.as_bytes().unwrap().starts_with(want.as_bytes()));
+            ok += 1;
+        }
+        assert_eq!(ok, 10_000);
+        assert!(peak_in_flight > 1_000, "requests were not concurrent: {peak_in_flight}");
+        assert!(max_fds <= fds_before + 2, "client opened {} fds", max_fds - fds_before);
+        for s in sims {
+            s.shutdown().await;
+        }
+    });
+}
+
+#[allow(unsafe_code)]
+fn lower_nofile_limit(soft: u64) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a local struct.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
+        lim.rlim_cur = soft.min(lim.rlim_max);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
+    }
+}
