@@ -1,10 +1,12 @@
 //! The single integration-test binary of sonde.
 
-/// Shared helpers: loading the bundled walks, spawning the binary.
-mod util;
-/// Walk files: every bundled walk parses, write/read round trips, anonymisation.
-mod walks;
 /// The command line: help of every subcommand, link names, exit codes.
 mod cli;
 /// The SNMP client against the in-process simulator: operations, walks, errors, 10,000 in flight.
 mod snmp_client;
+/// Interoperability with a real net-snmp snmpd on loopback (v1, v2c, v3 auth × privacy).
+mod snmpd;
+/// Shared helpers: loading the bundled walks, spawning the binary.
+mod util;
+/// Walk files: every bundled walk parses, write/read round trips, anonymisation.
+mod walks;

@@ -172,7 +172,12 @@ fn answer(req: &Pdu, version: Version, mib: &Mib, opts: &AgentOptions) -> Option
                         out.push(Varbind::new(vb.oid.clone(), v.clone()));
                     }
                     _ if v1 => {
-                        return Some(response(req, ErrorStatus::NoSuchName, i + 1, req.varbinds.clone()));
+                        return Some(response(
+                            req,
+                            ErrorStatus::NoSuchName,
+                            i + 1,
+                            req.varbinds.clone(),
+                        ));
                     }
                     _ => out.push(Varbind::new(vb.oid.clone(), mib.missing(&vb.oid))),
                 }
@@ -185,7 +190,12 @@ fn answer(req: &Pdu, version: Version, mib: &Mib, opts: &AgentOptions) -> Option
                 match mib.next(&vb.oid, version) {
                     Some(next) => out.push(next.clone()),
                     None if v1 => {
-                        return Some(response(req, ErrorStatus::NoSuchName, i + 1, req.varbinds.clone()));
+                        return Some(response(
+                            req,
+                            ErrorStatus::NoSuchName,
+                            i + 1,
+                            req.varbinds.clone(),
+                        ));
                     }
                     None => out.push(Varbind::new(vb.oid.clone(), Value::EndOfMibView)),
                 }
@@ -193,10 +203,16 @@ fn answer(req: &Pdu, version: Version, mib: &Mib, opts: &AgentOptions) -> Option
             Some(response(req, ErrorStatus::NoError, 0, out))
         }
         PduType::GetBulk if v1 => None,
-        PduType::GetBulk if !opts.bulk => Some(response(req, ErrorStatus::GenErr, 0, req.varbinds.clone())),
+        PduType::GetBulk if !opts.bulk => {
+            Some(response(req, ErrorStatus::GenErr, 0, req.varbinds.clone()))
+        }
         PduType::GetBulk => Some(response(req, ErrorStatus::NoError, 0, bulk(req, mib, opts))),
         PduType::Set => {
-            let status = if v1 { ErrorStatus::ReadOnly } else { ErrorStatus::NotWritable };
+            let status = if v1 {
+                ErrorStatus::ReadOnly
+            } else {
+                ErrorStatus::NotWritable
+            };
             Some(response(req, status, 1, req.varbinds.clone()))
         }
         _ => None,
@@ -206,7 +222,9 @@ fn answer(req: &Pdu, version: Version, mib: &Mib, opts: &AgentOptions) -> Option
 /// GETBULK: non-repeaters once, then up to max-repetitions rows of the repeaters, cut to fit
 /// the response size.
 fn bulk(req: &Pdu, mib: &Mib, opts: &AgentOptions) -> Vec<Varbind> {
-    let n = usize::try_from(req.error_status.max(0)).unwrap_or(0).min(req.varbinds.len());
+    let n = usize::try_from(req.error_status.max(0))
+        .unwrap_or(0)
+        .min(req.varbinds.len());
     let reps = usize::try_from(req.error_index.clamp(0, MAX_REPETITIONS)).unwrap_or(0);
     // Room for the message around the varbinds (header, community, ids).
     let budget = opts.max_response.saturating_sub(64);
@@ -303,7 +321,11 @@ impl Simulator {
 
 fn bind(addr: SocketAddr) -> std::io::Result<UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
-    let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let domain = if addr.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
     let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
     if addr.is_ipv6() {
         socket.set_only_v6(true)?;

@@ -260,7 +260,9 @@ impl<'a> Decoder<'a> {
             .get(self.pos)
             .ok_or(DecodeError::Truncated { offset: start })?;
         if tag & 0x1f == 0x1f {
-            return Err(DecodeError::Malformed("multi-byte tags are not used by SNMP"));
+            return Err(DecodeError::Malformed(
+                "multi-byte tags are not used by SNMP",
+            ));
         }
         let len_at = self.pos + 1;
         let first = *self
@@ -278,7 +280,9 @@ impl<'a> Decoder<'a> {
                 .data
                 .get(len_at + 1..len_at + 1 + n)
                 .ok_or(DecodeError::Truncated { offset: len_at + 1 })?;
-            let len = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            let len = bytes
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             (len, 2 + n)
         };
         let content_at = start + header;
@@ -440,7 +444,10 @@ mod tests {
             (-1, &[2, 1, 0xff]),
             (-128, &[2, 1, 0x80]),
             (-129, &[2, 2, 0xff, 0x7f]),
-            (i64::MAX, &[2, 8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            (
+                i64::MAX,
+                &[2, 8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            ),
             (i64::MIN, &[2, 8, 0x80, 0, 0, 0, 0, 0, 0, 0]),
         ];
         for (v, want) in cases {
@@ -462,7 +469,11 @@ mod tests {
             enc(|e| e.unsigned(0x46, u64::MAX)),
             [0x46, 9, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         );
-        for v in [Value::Counter32(u32::MAX), Value::Counter64(u64::MAX), Value::TimeTicks(5)] {
+        for v in [
+            Value::Counter32(u32::MAX),
+            Value::Counter64(u64::MAX),
+            Value::TimeTicks(5),
+        ] {
             let b = enc(|e| e.value(&v));
             assert_eq!(Decoder::new(&b).value().unwrap(), v);
         }

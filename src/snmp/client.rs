@@ -180,9 +180,9 @@ impl Session {
                             if *m {
                                 Varbind::new(o.clone(), Value::NoSuchInstance)
                             } else {
-                                answers
-                                    .next()
-                                    .unwrap_or_else(|| Varbind::new(o.clone(), Value::NoSuchInstance))
+                                answers.next().unwrap_or_else(|| {
+                                    Varbind::new(o.clone(), Value::NoSuchInstance)
+                                })
                             }
                         })
                         .collect());
@@ -221,11 +221,17 @@ impl Session {
         oids: &[Oid],
     ) -> Result<Vec<Varbind>> {
         if self.version() == Version::V1 {
-            return Err(SnmpError::InvalidRequest("GETBULK does not exist in SNMPv1"));
+            return Err(SnmpError::InvalidRequest(
+                "GETBULK does not exist in SNMPv1",
+            ));
         }
         let vbs = oids.iter().cloned().map(Varbind::null).collect();
         Ok(self
-            .request(PduType::GetBulk, vbs, Some((non_repeaters, max_repetitions)))
+            .request(
+                PduType::GetBulk,
+                vbs,
+                Some((non_repeaters, max_repetitions)),
+            )
             .await?
             .varbinds)
     }
@@ -239,14 +245,8 @@ impl Session {
     ) -> Result<Pdu> {
         let pdu = match &self.usm {
             Some(usm) => {
-                usm.request(
-                    &self.client,
-                    &self.target,
-                    pdu_type,
-                    varbinds.clone(),
-                    bulk,
-                )
-                .await?
+                usm.request(&self.client, &self.target, pdu_type, varbinds.clone(), bulk)
+                    .await?
             }
             None => self.community_request(pdu_type, &varbinds, bulk).await?,
         };
@@ -279,8 +279,13 @@ impl Session {
         let peer = self.target.addr;
         let mut bad = None;
         let result = d
-            .exchange(peer, id, &bytes, self.target.timeout, self.target.retries, |reply| {
-                match message::decode(reply) {
+            .exchange(
+                peer,
+                id,
+                &bytes,
+                self.target.timeout,
+                self.target.retries,
+                |reply| match message::decode(reply) {
                     Ok(Message::Community(m))
                         if m.pdu.request_id == id && m.pdu.pdu_type == PduType::Response =>
                     {
@@ -291,11 +296,13 @@ impl Session {
                         bad = Some(source);
                         Verdict::Ignore
                     }
-                }
-            })
+                },
+            )
             .await;
         match (result, bad) {
-            (Err(SnmpError::Timeout { .. }), Some(source)) => Err(SnmpError::Decode { peer, source }),
+            (Err(SnmpError::Timeout { .. }), Some(source)) => {
+                Err(SnmpError::Decode { peer, source })
+            }
             (r, _) => r,
         }
     }

@@ -204,7 +204,9 @@ impl Credential {
             Credential::V2c { community } => Credential::V2c {
                 community: with_vlan(community, vlan),
             },
-            Credential::V3(user) => Credential::V3(user.clone().with_context(format!("vlan-{vlan}"))),
+            Credential::V3(user) => {
+                Credential::V3(user.clone().with_context(format!("vlan-{vlan}")))
+            }
         }
     }
 }

@@ -47,7 +47,7 @@ pub enum CryptoError {
     PrivParamsLength(usize),
     /// A CBC-DES encryptedPDU whose length is not a multiple of the 8-byte block.
     #[error("CBC-DES encrypted PDU of {0} bytes is not a multiple of 8")]
-    CiphertextLength(usize),
+    UnalignedCiphertext(usize),
     /// Key material of the wrong size for its protocol.
     #[error("key must be {expected} bytes, got {got}")]
     KeyLength {

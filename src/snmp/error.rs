@@ -17,7 +17,9 @@ pub type Result<T> = std::result::Result<T, SnmpError>;
 pub enum SnmpError {
     /// No (acceptable) answer within timeout × attempts. With v1/v2c this is also what a wrong
     /// community looks like: agents drop such requests silently.
-    #[error("{peer}: no answer after {attempts} attempt(s) of {timeout:?} (host down, filtered, or wrong community)")]
+    #[error(
+        "{peer}: no answer after {attempts} attempt(s) of {timeout:?} (host down, filtered, or wrong community)"
+    )]
     Timeout {
         /// The agent.
         peer: SocketAddr,
@@ -67,6 +69,19 @@ pub enum SnmpError {
     AgentDecryptionError {
         /// The agent.
         peer: SocketAddr,
+    },
+    /// The agent answered engine discovery but never an encrypted request: net-snmp and most
+    /// agents drop requests they cannot decrypt without a report.
+    /// With a context name, an unknown context looks the same (net-snmp drops those too).
+    #[error(
+        "{peer}: no answer to encrypted requests although the agent answers discovery: check the privacy passphrase and protocol (DES, AES, AES-192/256 or their -C variants){}",
+        if .context.is_empty() { String::new() } else { format!(", and that context {:?} exists", .context) }
+    )]
+    PrivacyNoAnswer {
+        /// The agent.
+        peer: SocketAddr,
+        /// The context name asked for (empty for the default context).
+        context: String,
     },
     /// We could not decrypt the agent's response.
     #[error("{peer}: could not decrypt the response, check the privacy passphrase and protocol")]
@@ -149,6 +164,7 @@ impl SnmpError {
                 | SnmpError::UnsupportedSecurityLevel { .. }
                 | SnmpError::AgentDecryptionError { .. }
                 | SnmpError::DecryptionFailed { .. }
+                | SnmpError::PrivacyNoAnswer { .. }
                 | SnmpError::ResponseAuthFailed { .. }
         )
     }

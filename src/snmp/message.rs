@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::ber::{Decoder, DecodeError, Encoder, tag};
+use super::ber::{DecodeError, Decoder, Encoder, tag};
 use super::credential::Version;
 use super::pdu::Pdu;
 

@@ -21,6 +21,6 @@ pub use client::{Client, Session, Target};
 pub use credential::{AuthProtocol, Credential, PrivProtocol, UsmUser, Version};
 pub use error::{Result, SnmpError};
 pub use oid::{Oid, OidParseError};
+pub use transport::DispatcherConfig;
 pub use value::{Value, Varbind};
 pub use walker::{WalkEnd, WalkOptions, WalkResult, walk};
-pub use transport::DispatcherConfig;

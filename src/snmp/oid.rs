@@ -179,7 +179,15 @@ mod tests {
 
     #[test]
     fn rejects_bad_text() {
-        for bad in ["", ".", "1..3", "1.3.x", "1.3.99999999999", "isox.1", "1.3."] {
+        for bad in [
+            "",
+            ".",
+            "1..3",
+            "1.3.x",
+            "1.3.99999999999",
+            "isox.1",
+            "1.3.",
+        ] {
             assert!(bad.parse::<Oid>().is_err(), "{bad:?} accepted");
         }
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::ber::{Decoder, DecodeError, Encoder, tag};
+use super::ber::{DecodeError, Decoder, Encoder, tag};
 use super::value::Varbind;
 
 /// The PDU kinds of SNMP v1/v2c/v3.
@@ -195,7 +195,12 @@ impl Pdu {
 
     /// A GETBULK request.
     #[must_use]
-    pub fn bulk(request_id: i32, non_repeaters: u32, max_repetitions: u32, varbinds: Vec<Varbind>) -> Self {
+    pub fn bulk(
+        request_id: i32,
+        non_repeaters: u32,
+        max_repetitions: u32,
+        varbinds: Vec<Varbind>,
+    ) -> Self {
         Self {
             pdu_type: PduType::GetBulk,
             request_id,

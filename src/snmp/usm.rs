@@ -2,7 +2,7 @@
 //! signing, encryption, and the classification of Report PDUs.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
@@ -73,6 +73,9 @@ impl Engine {
 pub struct UsmSession {
     user: UsmUser,
     engine: tokio::sync::Mutex<Option<Arc<Engine>>>,
+    /// Set once an authenticated response arrived: from then on a timeout is a timeout, not a
+    /// hint at a wrong privacy key.
+    confirmed: AtomicBool,
 }
 
 /// How one answer was classified.
@@ -89,6 +92,7 @@ impl UsmSession {
         Self {
             user,
             engine: tokio::sync::Mutex::new(None),
+            confirmed: AtomicBool::new(false),
         }
     }
 
@@ -104,11 +108,27 @@ impl UsmSession {
         let mut engine = self.engine(client, target).await?;
         // One resynchronisation after notInTimeWindow, as RFC 3414 §4 describes.
         for _ in 0..2 {
-            match self
+            let outcome = self
                 .exchange(client, target, &engine, pdu_type, varbinds.clone(), bulk)
-                .await?
-            {
-                Outcome::Response(pdu) => return Ok(pdu),
+                .await;
+            let outcome = match outcome {
+                Err(SnmpError::Timeout { peer, .. })
+                    if engine.privacy.is_some()
+                        && self.user.engine_id.is_none()
+                        && !self.confirmed.load(Ordering::Relaxed) =>
+                {
+                    return Err(SnmpError::PrivacyNoAnswer {
+                        peer,
+                        context: self.user.context_name.clone(),
+                    });
+                }
+                other => other?,
+            };
+            match outcome {
+                Outcome::Response(pdu) => {
+                    self.confirmed.store(true, Ordering::Relaxed);
+                    return Ok(pdu);
+                }
                 Outcome::TimeWindow(boots, time) => {
                     let fresh = Arc::new(Engine {
                         id: engine.id.clone(),
@@ -251,19 +271,30 @@ async fn discover(client: &Client, target: &Target) -> Result<(Vec<u8>, u32, u32
     };
     let (bytes, _) = msg.encode();
     let peer = target.addr;
-    d.exchange(peer, id, &bytes, target.timeout, target.retries, |reply| {
-        match message::decode_v3(reply) {
+    d.exchange(
+        peer,
+        id,
+        &bytes,
+        target.timeout,
+        target.retries,
+        |reply| match message::decode_v3(reply) {
             Ok(m) if m.message.msg_id == id && !m.message.usm.engine_id.is_empty() => {
                 let u = m.message.usm;
                 Verdict::Done((u.engine_id, u.engine_boots, u.engine_time))
             }
             _ => Verdict::Ignore,
-        }
-    })
+        },
+    )
     .await
 }
 
-fn classify(reply: &[u8], peer: std::net::SocketAddr, id: i32, engine: &Engine, context: &str) -> Verdict<Outcome> {
+fn classify(
+    reply: &[u8],
+    peer: std::net::SocketAddr,
+    id: i32,
+    engine: &Engine,
+    context: &str,
+) -> Verdict<Outcome> {
     let Ok(decoded) = message::decode_v3(reply) else {
         return Verdict::Ignore;
     };
@@ -292,7 +323,12 @@ fn classify(reply: &[u8], peer: std::net::SocketAddr, id: i32, engine: &Engine, 
                 return Verdict::Fail(SnmpError::DecryptionFailed { peer });
             };
             match p
-                .decrypt(m.usm.engine_boots, m.usm.engine_time, &m.usm.priv_params, &cipher)
+                .decrypt(
+                    m.usm.engine_boots,
+                    m.usm.engine_time,
+                    &m.usm.priv_params,
+                    &cipher,
+                )
                 .ok()
                 .and_then(|plain| ScopedPdu::decode(&plain).ok())
             {
@@ -340,10 +376,12 @@ fn report(
         Some(5) => SnmpError::WrongDigest { peer },
         // The agent could not decrypt our request.
         Some(6) => SnmpError::AgentDecryptionError { peer },
-        _ if vb.oid.arcs().starts_with(&[1, 3, 6, 1, 6, 3, 12, 1, 5]) => SnmpError::UnknownContext {
-            peer,
-            context: context.to_owned(),
-        },
+        _ if vb.oid.arcs().starts_with(&[1, 3, 6, 1, 6, 3, 12, 1, 5]) => {
+            SnmpError::UnknownContext {
+                peer,
+                context: context.to_owned(),
+            }
+        }
         _ => SnmpError::Report {
             peer,
             oid: vb.oid.clone(),

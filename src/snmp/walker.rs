@@ -77,7 +77,9 @@ pub async fn walk(session: &Session, root: &Oid, opts: WalkOptions) -> Result<Wa
         let cursor = state.last.clone().unwrap_or_else(|| root.clone());
         requests = requests.saturating_add(1);
         let answer = if bulk {
-            session.get_bulk(0, reps, std::slice::from_ref(&cursor)).await
+            session
+                .get_bulk(0, reps, std::slice::from_ref(&cursor))
+                .await
         } else {
             session.get_next(std::slice::from_ref(&cursor)).await
         };

@@ -235,7 +235,7 @@ mod tests {
             longer.push(0);
             assert!(!key.verify(&msg, &longer));
             assert!(!key.verify(&msg, &[]));
-            assert!(!key.verify(&msg, &vec![0; 200]));
+            assert!(!key.verify(&msg, &[0; 200]));
             // Another engine, another key.
             let other = AuthKey::new(proto, b"maplesyrup", b"\x80\x00\x1f\x88\x04other");
             assert!(!other.verify(&msg, &sig));

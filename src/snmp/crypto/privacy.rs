@@ -61,7 +61,7 @@ fn take<const N: usize>(bytes: &[u8]) -> [u8; N] {
     out
 }
 
-/// A cipher keyed from a 16/24/32-byte key, wiping the temporary copy.
+/// A block cipher keyed from the first `N` bytes of `key`, wiping the temporary copies.
 fn cipher_init<C: KeyInit, const N: usize>(key: &[u8]) -> C
 where
     [u8; N]: Into<Key<C>>,
@@ -193,7 +193,7 @@ impl PrivKey {
     ///
     /// # Errors
     /// [`CryptoError::PrivParamsLength`] unless `priv_params` is 8 bytes;
-    /// [`CryptoError::CiphertextLength`] for DES unless the ciphertext is a multiple of 8 bytes.
+    /// [`CryptoError::UnalignedCiphertext`] for DES unless the ciphertext is a multiple of 8 bytes.
     /// A wrong key is not detected here: it yields garbage that the BER parser rejects.
     pub fn decrypt(
         &self,
@@ -208,32 +208,17 @@ impl PrivKey {
         let mut buf = ciphertext.to_vec();
         match &self.cipher {
             CipherState::Des { cipher, pre_iv } => {
-                if buf.len() % 8 != 0 {
-                    return Err(CryptoError::CiphertextLength(buf.len()));
+                if !buf.len().is_multiple_of(8) {
+                    return Err(CryptoError::UnalignedCiphertext(buf.len()));
                 }
                 let iv = xor8(pre_iv, &params);
                 let (blocks, _) = Array::slice_as_chunks_mut(&mut buf);
                 cbc::Decryptor::<Des>::inner_iv_init(cipher.clone(), &iv.into())
                     .decrypt_blocks(blocks);
             }
-            CipherState::Aes128(c) => aes_cfb(
-                c,
-                aes_iv(engine_boots, engine_time, params),
-                &mut buf,
-                false,
-            ),
-            CipherState::Aes192(c) => aes_cfb(
-                c,
-                aes_iv(engine_boots, engine_time, params),
-                &mut buf,
-                false,
-            ),
-            CipherState::Aes256(c) => aes_cfb(
-                c,
-                aes_iv(engine_boots, engine_time, params),
-                &mut buf,
-                false,
-            ),
+            CipherState::Aes128(c) => aes_decrypt(c, engine_boots, engine_time, params, &mut buf),
+            CipherState::Aes192(c) => aes_decrypt(c, engine_boots, engine_time, params, &mut buf),
+            CipherState::Aes256(c) => aes_decrypt(c, engine_boots, engine_time, params, &mut buf),
         }
         Ok(buf)
     }
@@ -269,6 +254,14 @@ where
     let params = salt.to_be_bytes();
     aes_cfb(cipher, aes_iv(boots, time, params), buf, true);
     params
+}
+
+/// CFB128-AES decryption in place with the received msgPrivacyParameters.
+fn aes_decrypt<C>(cipher: &C, boots: u32, time: u32, params: [u8; 8], buf: &mut [u8])
+where
+    C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16> + Clone,
+{
+    aes_cfb(cipher, aes_iv(boots, time, params), buf, false);
 }
 
 #[cfg(test)]
@@ -510,7 +503,7 @@ mod tests {
                     let garbage: Vec<u8> = (0..len).map(|b| (b * 13) as u8).collect();
                     let got = key.decrypt(u32::MAX, u32::MAX, &[0xff; 8], &garbage);
                     if proto == PrivProtocol::Des {
-                        assert_eq!(got, Err(CryptoError::CiphertextLength(len)));
+                        assert_eq!(got, Err(CryptoError::UnalignedCiphertext(len)));
                     } else {
                         // CFB has no length constraint: garbage in, garbage out.
                         assert_eq!(got.unwrap().len(), len);
