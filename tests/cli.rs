@@ -1,1 +1,519 @@
-//! Command-line integration tests.
+//! Command-line integration tests: run the built `sonde` binary (directly and through
+//! `fusioninventory-*` symlinks) and check help, exit codes and messages.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SONDE: &str = env!("CARGO_BIN_EXE_sonde");
+
+/// A scratch directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("sonde-cli-{tag}-{}-{n}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).expect("remove old scratch dir");
+        }
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        TempDir(dir)
+    }
+
+    /// A symlink named `name` in the directory, pointing at the sonde binary.
+    fn link(&self, name: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::os::unix::fs::symlink(SONDE, &path).expect("symlink to sonde");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            eprintln!("cannot remove {}: {e}", self.0.display());
+        }
+    }
+}
+
+/// Runs a program with arguments; stdin is closed and `RUST_LOG` unset.
+fn run<S: AsRef<OsStr>>(program: impl AsRef<Path>, args: &[S]) -> Output {
+    Command::new(program.as_ref())
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the program")
+}
+
+fn sonde(args: &[&str]) -> Output {
+    run(SONDE, args)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Minimal valid arguments of each subcommand.
+/// Subcommands whose engines land later, with arguments they accept.
+const VALID: [(&str, &[&str]); 5] = [
+    ("netdiscovery", &["--range", "127.0.0.0/30"]),
+    ("netinventory", &["--host", "127.0.0.1"]),
+    ("inventory", &[]),
+    ("agent", &["--local", "-"]),
+    ("inject", &["--stdin", "--url", "http://127.0.0.1:9/"]),
+];
+
+/// Options each subcommand's `--help` must list.
+const OPTIONS: [(&str, &[&str]); 7] = [
+    (
+        "netdiscovery",
+        &[
+            "--first",
+            "--last",
+            "--range",
+            "--exclude",
+            "--file",
+            "--port",
+            "--protocol",
+            "--community",
+            "--credentials",
+            "--timeout",
+            "--retries",
+            "--probes",
+            "--threads",
+            "--rate",
+            "--entity",
+            "-i, --inventory",
+            "--format",
+            "--control",
+            "-s, --save",
+            "--quiet",
+            "--debug",
+        ],
+    ),
+    (
+        "netinventory",
+        &[
+            "--host",
+            "--file",
+            "--port",
+            "--protocol",
+            "--community",
+            "--credentials",
+            "--timeout",
+            "--type",
+            "--id",
+            "--model",
+            "--threads",
+            "--control",
+            "--format",
+            "--debug",
+        ],
+    ),
+    (
+        "inventory",
+        &[
+            "--scan-homedirs",
+            "--scan-profiles",
+            "--html",
+            "--no-category",
+            "-t, --tag",
+            "--backend-collect-timeout",
+            "--additional-content",
+            "--json",
+            "--output",
+            "--list-categories",
+            "--debug",
+        ],
+    ),
+    (
+        "agent",
+        &[
+            "-s, --server",
+            "-l, --local",
+            "--delaytime",
+            "--lazy",
+            "--no-task",
+            "--tasks",
+            "--proxy",
+            "-u, --user",
+            "-p, --password",
+            "--ca-cert-dir",
+            "--ca-cert-file",
+            "--no-ssl-check",
+            "--ssl-fingerprint",
+            "-C, --no-compression",
+            "--timeout",
+            "--no-httpd",
+            "--httpd-ip",
+            "--httpd-port",
+            "--httpd-trust",
+            "--logger",
+            "--logfile",
+            "--tag",
+            "--debug",
+            "--conf-file",
+            "-d, --daemon",
+            "--no-fork",
+            "--pidfile",
+            "-w, --wait",
+            "--list-tasks",
+            "-f, --force",
+            "--vardir",
+            "--json",
+        ],
+    ),
+    (
+        "inject",
+        &[
+            "-f, --file",
+            "-d, --directory",
+            "-R, --recursive",
+            "--stdin",
+            "-u, --url",
+            "-r, --remove",
+            "-v, --verbose",
+            "--useragent",
+            "-x, --xml-ua",
+            "--no-ssl-check",
+            "-C, --no-compression",
+        ],
+    ),
+    (
+        "capture",
+        &[
+            "--host",
+            "--port",
+            "--community",
+            "--credentials",
+            "--output",
+            "--anonymize",
+            "--root",
+            "--timeout",
+            "--retries",
+            "--max-repetitions",
+            "--debug",
+        ],
+    ),
+    (
+        "simulate",
+        &["--walk", "--listen", "--community", "--debug"],
+    ),
+];
+
+/// FusionInventory link names and the subcommand each one runs.
+const LINKS: [(&str, &str); 5] = [
+    ("netdiscovery", "netdiscovery"),
+    ("netinventory", "netinventory"),
+    ("inventory", "inventory"),
+    ("injector", "inject"),
+    ("agent", "agent"),
+];
+
+fn valid_args(sub: &str) -> &'static [&'static str] {
+    VALID
+        .iter()
+        .find(|(s, _)| *s == sub)
+        .expect("subcommand in VALID")
+        .1
+}
+
+#[test]
+fn help_of_each_subcommand_lists_its_options() {
+    for (sub, options) in OPTIONS {
+        let out = sonde(&[sub, "--help"]);
+        assert!(out.status.success(), "{sub} --help: {}", stderr(&out));
+        let help = stdout(&out);
+        assert!(help.contains(&format!("Usage: sonde {sub}")), "{help}");
+        for option in options {
+            assert!(
+                help.contains(option),
+                "{sub} --help lacks {option}:\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn capture_and_simulate_help_show_their_defaults() {
+    let help = stdout(&sonde(&["capture", "--help"]));
+    for default in [
+        "[default: 161]",
+        "[default: .1]",
+        "[default: 2]",
+        "[default: 25]",
+    ] {
+        assert!(
+            help.contains(default),
+            "capture --help lacks {default}:\n{help}"
+        );
+    }
+    let help = stdout(&sonde(&["simulate", "--help"]));
+    for default in ["[default: 127.0.0.1:1161]", "[default: public]"] {
+        assert!(
+            help.contains(default),
+            "simulate --help lacks {default}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn top_level_help_lists_every_subcommand() {
+    let out = sonde(&["--help"]);
+    assert!(out.status.success());
+    let help = stdout(&out);
+    for (sub, _) in OPTIONS {
+        assert!(help.contains(sub), "--help lacks {sub}:\n{help}");
+    }
+}
+
+#[test]
+fn unimplemented_subcommands_exit_2_with_a_message() {
+    for (sub, args) in VALID {
+        let mut argv = vec![sub];
+        argv.extend_from_slice(args);
+        let out = sonde(&argv);
+        assert_eq!(out.status.code(), Some(2), "{argv:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            format!("{sub}: not yet implemented"),
+            "{argv:?}"
+        );
+        assert!(out.stdout.is_empty(), "{argv:?}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn version_prints_name_and_version() {
+    let expected = format!("sonde {}\n", env!("CARGO_PKG_VERSION"));
+    for argv in [&["--version"][..], &["-V"], &["netdiscovery", "--version"]] {
+        let out = sonde(argv);
+        assert!(out.status.success(), "{argv:?}");
+        assert_eq!(stdout(&out), expected, "{argv:?}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let cases: [&[&str]; 10] = [
+        &[],
+        &["frobnicate"],
+        &["netdiscovery", "--range", "127.0.0.0/24", "--bogus"],
+        &["netdiscovery"],
+        &["netdiscovery", "--range", "127.0.0.0/33"],
+        &["netdiscovery", "--first", "127.0.0.1"],
+        &["netdiscovery", "--range", "127.0.0.0/24", "--format", "yaml"],
+        &["netinventory", "--host", "h", "--credentials", "version:3"],
+        &["capture"],
+        &["inject", "--stdin"],
+    ];
+    for argv in cases {
+        let out = sonde(argv);
+        assert_eq!(out.status.code(), Some(2), "{argv:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("error:") || err.contains("Usage:"),
+            "{argv:?}: {err}"
+        );
+        assert!(!err.contains("not yet implemented"), "{argv:?}: {err}");
+    }
+}
+
+#[test]
+fn bad_credentials_are_explained() {
+    let out = sonde(&[
+        "capture",
+        "--host",
+        "127.0.0.1",
+        "--credentials",
+        "version:3,username:u,privprotocol:aes,privpassphrase:s3cr3tpass",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("privacy needs authentication"), "{err}");
+    assert!(!err.contains("s3cr3tpass"), "{err}");
+}
+
+#[test]
+fn link_help_equals_subcommand_help() {
+    let dir = TempDir::new("help");
+    for (tool, sub) in LINKS {
+        for name in [format!("fusioninventory-{tool}"), tool.to_owned()] {
+            let link = dir.link(&name);
+            let out = run(&link, &["--help"]);
+            assert!(out.status.success(), "{name} --help: {}", stderr(&out));
+            let via_link = stdout(&out);
+            assert!(via_link.contains(&format!("Usage: {name} ")), "{via_link}");
+            let direct = stdout(&sonde(&[sub, "--help"]));
+            assert_eq!(
+                via_link.replace(&format!("Usage: {name} "), &format!("Usage: sonde {sub} ")),
+                direct,
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn links_run_their_subcommand() {
+    let dir = TempDir::new("run");
+    for (tool, sub) in LINKS {
+        let link = dir.link(&format!("fusioninventory-{tool}"));
+        let out = run(&link, valid_args(sub));
+        assert_eq!(out.status.code(), Some(2), "{tool}: {}", stderr(&out));
+        assert_eq!(stderr(&out).trim(), format!("{sub}: not yet implemented"));
+    }
+}
+
+#[test]
+fn fusioninventory_command_lines_are_accepted() {
+    let dir = TempDir::new("fi");
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "fusioninventory-netdiscovery",
+            &[
+                "--first",
+                "127.0.0.1",
+                "--last",
+                "127.0.0.254",
+                "--community",
+                "public",
+                "--threads",
+                "20",
+                "--timeout",
+                "1",
+            ],
+        ),
+        (
+            "fusioninventory-netdiscovery",
+            &[
+                "--first=127.0.0.1",
+                "--last=127.0.0.254",
+                "--credentials",
+                "version:2c,community:public",
+                "--credentials",
+                "version:3,username:glpi,authprotocol:sha,authpassword:authpass,privprotocol:aes,privpassword:privpass",
+                "--port",
+                "161,1161",
+                "--protocol",
+                "udp/ipv4",
+                "--entity",
+                "0",
+                "--control",
+                "-i",
+                "-s",
+                "/tmp/out",
+                "--debug",
+                "--debug",
+            ],
+        ),
+        (
+            "fusioninventory-netdiscovery",
+            &[
+                "-first", "127.0.0.1", "-last", "127.0.0.9", "--comm", "public",
+            ],
+        ),
+        (
+            "fusioninventory-netinventory",
+            &[
+                "--host",
+                "127.0.0.1,127.0.0.2",
+                "--community",
+                "public",
+                "--type",
+                "networking",
+                "--model",
+                "x",
+                "--threads",
+                "4",
+                "--timeout",
+                "15",
+            ],
+        ),
+        (
+            "fusioninventory-injector",
+            &[
+                "-v",
+                "-R",
+                "-d",
+                "/var/tmp/inv",
+                "-u",
+                "https://glpi/plugins/fusioninventory/",
+                "-r",
+                "-x",
+                "-C",
+            ],
+        ),
+        (
+            "fusioninventory-agent",
+            &[
+                "--server",
+                "https://glpi/",
+                "--no-ssl-check",
+                "--tag",
+                "paris",
+                "--lazy",
+                "--no-category",
+                "printer,software",
+                "--logger",
+                "stderr,file",
+                "--logfile",
+                "/var/log/fi.log",
+                "--debug",
+            ],
+        ),
+    ];
+    for (name, args) in cases {
+        let link = dir.0.join(name);
+        if !link.exists() {
+            dir.link(name);
+        }
+        let out = run(&link, args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {err}");
+        assert!(
+            err.contains("not yet implemented"),
+            "{name} {args:?}: {err}"
+        );
+        assert!(!err.contains("error:"), "{name} {args:?}: {err}");
+    }
+}
+
+#[test]
+fn link_usage_errors_name_the_link() {
+    let dir = TempDir::new("err");
+    let link = dir.link("fusioninventory-netdiscovery");
+    let out = run(
+        &link,
+        &["--first", "127.0.0.1", "--last", "127.0.0.2", "--bogus"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("--bogus"), "{err}");
+    assert!(
+        err.contains("Usage: fusioninventory-netdiscovery [OPTIONS]"),
+        "{err}"
+    );
+    let out = run(&link, &["--version"]);
+    assert_eq!(
+        stdout(&out),
+        format!("sonde {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn other_link_names_behave_as_sonde() {
+    let dir = TempDir::new("other");
+    let link = dir.link("fusioninventory-wakeonlan");
+    let out = run(&link, &["netinventory", "--host", "127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).trim(), "netinventory: not yet implemented");
+}

@@ -17,10 +17,19 @@ fn oid(s: &str) -> Oid {
 /// A small MIB: the system group and a 300-row table with long strings (so bulk answers get big).
 fn small_mib() -> Mib {
     let mut vbs = vec![
-        Varbind::new(oid("1.3.6.1.2.1.1.1.0"), Value::OctetString(b"Test device".to_vec())),
-        Varbind::new(oid("1.3.6.1.2.1.1.2.0"), Value::ObjectId(oid("1.3.6.1.4.1.9.1.516"))),
+        Varbind::new(
+            oid("1.3.6.1.2.1.1.1.0"),
+            Value::OctetString(b"Test device".to_vec()),
+        ),
+        Varbind::new(
+            oid("1.3.6.1.2.1.1.2.0"),
+            Value::ObjectId(oid("1.3.6.1.4.1.9.1.516")),
+        ),
         Varbind::new(oid("1.3.6.1.2.1.1.3.0"), Value::TimeTicks(123_456)),
-        Varbind::new(oid("1.3.6.1.2.1.1.5.0"), Value::OctetString(b"sim".to_vec())),
+        Varbind::new(
+            oid("1.3.6.1.2.1.1.5.0"),
+            Value::OctetString(b"sim".to_vec()),
+        ),
         Varbind::new(oid("1.3.6.1.2.1.31.1.1.1.6.1"), Value::Counter64(1 << 40)),
     ];
     for i in 1..=300u32 {
@@ -67,8 +76,17 @@ async fn get_many_getnext_and_bulk_v2c() {
     assert_eq!(got[2].value, Value::OctetString(b"Test device".to_vec()));
     assert_eq!(got[3].value, Value::NoSuchInstance);
     let next = s.get_next(&[oid("1.3.6.1.2.1.1.3.0")]).await.unwrap();
-    assert_eq!(next, vec![Varbind::new(oid("1.3.6.1.2.1.1.5.0"), Value::OctetString(b"sim".to_vec()))]);
-    let bulk = s.get_bulk(1, 3, &[oid("1.3.6.1.2.1.1"), oid("1.3.6.1.2.1.2.2.1.2")]).await.unwrap();
+    assert_eq!(
+        next,
+        vec![Varbind::new(
+            oid("1.3.6.1.2.1.1.5.0"),
+            Value::OctetString(b"sim".to_vec())
+        )]
+    );
+    let bulk = s
+        .get_bulk(1, 3, &[oid("1.3.6.1.2.1.1"), oid("1.3.6.1.2.1.2.2.1.2")])
+        .await
+        .unwrap();
     let oids: Vec<String> = bulk.iter().map(|v| v.oid.to_string()).collect();
     assert_eq!(
         oids,
@@ -97,7 +115,9 @@ async fn v1_get_maps_no_such_name_and_skips_counter64() {
         s.get_bulk(0, 5, &[oid("1.3")]).await,
         Err(SnmpError::InvalidRequest(_))
     ));
-    let w = walk(&s, &oid("1.3.6.1.2.1.31"), WalkOptions::default()).await.unwrap();
+    let w = walk(&s, &oid("1.3.6.1.2.1.31"), WalkOptions::default())
+        .await
+        .unwrap();
     assert!(w.varbinds.is_empty(), "Counter64 is not visible in v1");
     assert_eq!(w.end, WalkEnd::EndOfMibView);
     sim.shutdown().await;
@@ -113,7 +133,9 @@ async fn walks_end_at_subtree_and_mib_view_in_every_mode() {
         (Credential::v2c("public"), WalkEnd::EndOfSubtree),
     ] {
         let s = client.session(target(addr, cred));
-        let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default()).await.unwrap();
+        let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default())
+            .await
+            .unwrap();
         assert_eq!(w.varbinds.len(), 300);
         assert_eq!(w.end, end);
         assert_eq!(w.varbinds[299].oid, oid("1.3.6.1.2.1.2.2.1.2.300"));
@@ -135,11 +157,19 @@ async fn walk_shrinks_on_too_big_and_falls_back_when_bulk_is_broken() {
     let client = Client::default();
     let s = client.session(target(addr, Credential::v2c("public")));
     // GET of all 300 long rows cannot fit 1,400 bytes: split until it does.
-    let rows: Vec<Oid> = (1..=300).map(|i| oid(&format!("1.3.6.1.2.1.2.2.1.2.{i}"))).collect();
+    let rows: Vec<Oid> = (1..=300)
+        .map(|i| oid(&format!("1.3.6.1.2.1.2.2.1.2.{i}")))
+        .collect();
     let got = s.get(&rows).await.unwrap();
     assert_eq!(got.len(), 300);
-    assert!(got.iter().zip(&rows).all(|(vb, o)| vb.oid == *o && !vb.value.is_exception()));
-    let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default()).await.unwrap();
+    assert!(
+        got.iter()
+            .zip(&rows)
+            .all(|(vb, o)| vb.oid == *o && !vb.value.is_exception())
+    );
+    let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default())
+        .await
+        .unwrap();
     assert_eq!(w.varbinds.len(), 300);
     sim.shutdown().await;
 
@@ -149,7 +179,9 @@ async fn walk_shrinks_on_too_big_and_falls_back_when_bulk_is_broken() {
     };
     let (sim, addr) = start("127.0.0.1:0", small_mib(), opts).await;
     let s = client.session(target(addr, Credential::v2c("public")));
-    let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default()).await.unwrap();
+    let w = walk(&s, &oid("1.3.6.1.2.1.2.2.1.2"), WalkOptions::default())
+        .await
+        .unwrap();
     assert_eq!(w.varbinds.len(), 300);
     assert_eq!(w.end, WalkEnd::EndOfSubtree);
     // One failed bulk, then one GETNEXT per row and one past the end.
@@ -175,19 +207,28 @@ async fn wrong_community_is_a_timeout_within_the_bound() {
         .with_timeout(Duration::from_millis(200))
         .with_retries(2);
     let started = Instant::now();
-    let err = client.session(t).get(&[oid("1.3.6.1.2.1.1.5.0")]).await.unwrap_err();
+    let err = client
+        .session(t)
+        .get(&[oid("1.3.6.1.2.1.1.5.0")])
+        .await
+        .unwrap_err();
     let elapsed = started.elapsed();
     assert!(
         matches!(err, SnmpError::Timeout { attempts: 3, .. }),
         "{err:?}"
     );
-    assert!(err.to_string().contains("no answer after 3 attempt(s)"), "{err}");
+    assert!(
+        err.to_string().contains("no answer after 3 attempt(s)"),
+        "{err}"
+    );
     assert!(elapsed >= Duration::from_millis(600));
     sim.shutdown().await;
 }
 
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// 10,000 GETs outstanding at once through one client, with the open-files limit at the common
@@ -204,7 +245,12 @@ fn ten_thousand_requests_in_flight_under_1024_fds() {
         let mut sims = Vec::new();
         let mut addrs = Vec::new();
         for i in 1..=4 {
-            let (sim, addr) = start(&format!("127.0.0.{i}:0"), small_mib(), AgentOptions::default()).await;
+            let (sim, addr) = start(
+                &format!("127.0.0.{i}:0"),
+                small_mib(),
+                AgentOptions::default(),
+            )
+            .await;
             sims.push(sim);
             addrs.push(addr);
         }
@@ -229,12 +275,25 @@ fn ten_thousand_requests_in_flight_under_1024_fds() {
             let (n, res) = r.unwrap();
             let vbs = res.unwrap_or_else(|e| panic!("request {n}: {e}"));
             let want = format!("interface number {} ", n % 300 + 1);
-            assert!(vbs[0].value.as_bytes().unwrap().starts_with(want.as_bytes()));
+            assert!(
+                vbs[0]
+                    .value
+                    .as_bytes()
+                    .unwrap()
+                    .starts_with(want.as_bytes())
+            );
             ok += 1;
         }
         assert_eq!(ok, 10_000);
-        assert!(peak_in_flight > 1_000, "requests were not concurrent: {peak_in_flight}");
-        assert!(max_fds <= fds_before + 2, "client opened {} fds", max_fds - fds_before);
+        assert!(
+            peak_in_flight > 1_000,
+            "requests were not concurrent: {peak_in_flight}"
+        );
+        assert!(
+            max_fds <= fds_before + 2,
+            "client opened {} fds",
+            max_fds - fds_before
+        );
         for s in sims {
             s.shutdown().await;
         }

@@ -10,3 +10,5 @@ mod snmpd;
 mod util;
 /// Walk files: every bundled walk parses, write/read round trips, anonymisation.
 mod walks;
+/// Every bundled walk through simulate → walk (sonde and snmpbulkwalk), and the binaries end to end.
+mod roundtrip;

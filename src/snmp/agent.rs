@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::net::UdpSocket;
@@ -120,6 +121,64 @@ impl Communities {
     fn get(&self, community: &[u8]) -> Option<&Mib> {
         self.by_name.get(community).map(AsRef::as_ref)
     }
+}
+
+/// The community under which a walk file is served next to others: its file name without the
+/// `.gz` and walk extensions (`sample4.walk.gz` → `sample4`).
+#[must_use]
+pub fn walk_community(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => name[..dot].to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+/// One walk file loaded for serving.
+#[derive(Debug)]
+pub struct LoadedWalk {
+    /// The file.
+    pub path: PathBuf,
+    /// Its community when served beside others.
+    pub community: String,
+    /// The objects served.
+    pub mib: Arc<Mib>,
+    /// Lines that did not parse (reported, skipped).
+    pub errors: Vec<crate::walk::LineError>,
+}
+
+/// Reads walk files for serving; a file that cannot be read is an error, malformed lines are
+/// reported in each [`LoadedWalk`].
+pub fn load_walks(paths: &[PathBuf]) -> std::io::Result<Vec<LoadedWalk>> {
+    paths
+        .iter()
+        .map(|path| {
+            let file = crate::walk::read(path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+            })?;
+            Ok(LoadedWalk {
+                path: path.clone(),
+                community: walk_community(path),
+                mib: Arc::new(Mib::new(file.varbinds)),
+                errors: file.errors,
+            })
+        })
+        .collect()
+}
+
+/// The communities of one listen address: a single walk answers `community` (and its own
+/// name); several walks are told apart by their names.
+#[must_use]
+pub fn communities_for(walks: &[&LoadedWalk], community: &str) -> Communities {
+    let mut c = Communities::new();
+    for w in walks {
+        c.insert(w.community.as_bytes().to_vec(), Arc::clone(&w.mib));
+    }
+    if let [only] = walks {
+        c.insert(community.as_bytes().to_vec(), Arc::clone(&only.mib));
+    }
+    c
 }
 
 /// Computes the answer to one datagram; `None` means stay silent (unknown community, v3,
@@ -346,6 +405,55 @@ async fn serve(socket: UdpSocket, communities: Arc<Communities>, opts: Arc<Agent
             if let Err(e) = socket.send_to(&reply, from).await {
                 tracing::debug!(%from, error = %e, "simulator reply not sent");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn community_is_the_file_stem() {
+        assert_eq!(walk_community(Path::new("a/b/sample4.walk.gz")), "sample4");
+        assert_eq!(walk_community(Path::new("cisco-c3750.walk")), "cisco-c3750");
+        assert_eq!(walk_community(Path::new("dump.txt")), "dump");
+        assert_eq!(walk_community(Path::new("noext")), "noext");
+    }
+
+    fn mib() -> Mib {
+        let o = |s: &str| s.parse::<Oid>().unwrap();
+        Mib::new(vec![
+            Varbind::new(o("1.3.6.1.2.1.1.5.0"), Value::OctetString(b"b".to_vec())),
+            Varbind::new(o("1.3.6.1.2.1.1.1.0"), Value::OctetString(b"a".to_vec())),
+            Varbind::new(o("1.3.6.1.2.1.1.5.0"), Value::OctetString(b"dup".to_vec())),
+            Varbind::new(o("1.3.6.1.2.1.1.9.0"), Value::EndOfMibView),
+        ])
+    }
+
+    #[test]
+    fn store_is_sorted_deduplicated_and_without_exceptions() {
+        let m = mib();
+        let oids: Vec<String> = m.objects().iter().map(|v| v.oid.to_string()).collect();
+        assert_eq!(oids, ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0"]);
+        assert_eq!(m.objects()[1].value, Value::OctetString(b"b".to_vec()));
+    }
+
+    #[test]
+    fn garbage_and_unknown_communities_get_no_answer() {
+        let mut c = Communities::new();
+        c.insert(b"public".to_vec(), Arc::new(mib()));
+        let opts = AgentOptions::default();
+        assert!(respond(b"\x30\x03\x02\x01\x01", &c, &opts).is_none());
+        let req = CommunityMessage {
+            version: Version::V2c,
+            community: b"other".to_vec(),
+            pdu: Pdu::request(PduType::Get, 1, vec![]),
+        };
+        assert!(respond(&req.encode(), &c, &opts).is_none());
+        for n in 0..40u8 {
+            let junk: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37) ^ n).collect();
+            let _ = respond(&junk, &c, &opts);
         }
     }
 }

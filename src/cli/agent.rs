@@ -1,0 +1,244 @@
+//! `sonde agent` / `fusioninventory-agent`: run the tasks a GLPI server asks for, or write to a
+//! local target, once or as a daemon.
+//!
+//! Every agent.cfg key that has a command-line flag (protocol.md §6.1) is accepted with the same
+//! name, plus the CLI-only options. Command-line values override the configuration file. The agent
+//! is later work; `run` says so.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgAction, Args, ValueEnum};
+
+/// `--config`: where the configuration comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConfigBackend {
+    // agent.cfg (or --conf-file).
+    File,
+    // The Windows registry.
+    Registry,
+    // No configuration: command line only.
+    None,
+}
+
+/// Options of `agent`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// GLPI server URLs (comma-separated).
+    #[arg(
+        short = 's',
+        long,
+        value_name = "URL",
+        value_delimiter = ',',
+        help_heading = "Targets"
+    )]
+    pub server: Vec<String>,
+    /// Local targets: directories to write results to, or - for stdout (comma-separated).
+    #[arg(
+        short = 'l',
+        long,
+        value_name = "PATH",
+        value_delimiter = ',',
+        help_heading = "Targets"
+    )]
+    pub local: Vec<String>,
+    /// Deprecated: same as --local -.
+    #[arg(long, help_heading = "Targets")]
+    pub stdout: bool,
+
+    /// Maximum delay before the first contact with a server, in seconds [default: 3600].
+    #[arg(long, value_name = "SECS", help_heading = "Scheduling")]
+    pub delaytime: Option<u64>,
+    /// Contact the server only when the planned time has passed.
+    #[arg(long, help_heading = "Scheduling")]
+    pub lazy: bool,
+    /// Tasks not to run (comma-separated).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = "Scheduling"
+    )]
+    pub no_task: Vec<String>,
+    /// Tasks to run, in order; ... stands for the others (comma-separated).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = "Scheduling"
+    )]
+    pub tasks: Vec<String>,
+    /// Send the inventory even when it has not changed.
+    #[arg(short = 'f', long, help_heading = "Scheduling")]
+    pub force: bool,
+    /// Wait a random time of up to SECS before running.
+    #[arg(short = 'w', long, value_name = "SECS", help_heading = "Scheduling")]
+    pub wait: Option<u64>,
+    /// Print the available tasks and the plan of each target, and exit.
+    #[arg(long, help_heading = "Scheduling")]
+    pub list_tasks: bool,
+    /// Ask the daemon to run at once (sets the next run time of every target to now), and exit.
+    #[arg(long, help_heading = "Scheduling")]
+    pub set_forcerun: bool,
+
+    /// Categories not to collect in the inventory (comma-separated).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = "Inventory task"
+    )]
+    pub no_category: Vec<String>,
+    /// Also scan the home directories of users.
+    #[arg(long, help_heading = "Inventory task")]
+    pub scan_homedirs: bool,
+    /// Also scan user profiles.
+    #[arg(long, help_heading = "Inventory task")]
+    pub scan_profiles: bool,
+    /// Write HTML instead of XML to local targets.
+    #[arg(long, help_heading = "Inventory task")]
+    pub html: bool,
+    /// Use the GLPI-native JSON protocol.
+    #[arg(long, help_heading = "Inventory task")]
+    pub json: bool,
+    /// Time limit for each collecting module, in seconds [default: 180].
+    #[arg(long, value_name = "SECS", help_heading = "Inventory task")]
+    pub backend_collect_timeout: Option<u64>,
+    /// XML file whose content is merged into the inventory.
+    #[arg(long, value_name = "FILE", help_heading = "Inventory task")]
+    pub additional_content: Option<PathBuf>,
+    /// Tag of the machine.
+    #[arg(short = 't', long, value_name = "TAG", help_heading = "Inventory task")]
+    pub tag: Option<String>,
+    /// Deploy task: do not share packages with peers.
+    #[arg(long, help_heading = "Inventory task")]
+    pub no_p2p: bool,
+
+    /// HTTP proxy URL [default: from the environment].
+    #[arg(short = 'P', long, value_name = "URL", help_heading = "Network")]
+    pub proxy: Option<String>,
+    /// User for HTTP Basic authentication.
+    #[arg(short = 'u', long, value_name = "USER", help_heading = "Network")]
+    pub user: Option<String>,
+    /// Password for HTTP Basic authentication.
+    #[arg(short = 'p', long, value_name = "PASSWORD", help_heading = "Network")]
+    pub password: Option<String>,
+    /// Directory of CA certificates.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "ca_cert_file",
+        help_heading = "Network"
+    )]
+    pub ca_cert_dir: Option<PathBuf>,
+    /// File of CA certificates.
+    #[arg(long, value_name = "FILE", help_heading = "Network")]
+    pub ca_cert_file: Option<PathBuf>,
+    /// Do not check the server certificate.
+    #[arg(long, help_heading = "Network")]
+    pub no_ssl_check: bool,
+    /// Accept a server certificate with this fingerprint (comma-separated).
+    #[arg(
+        long,
+        value_name = "FINGERPRINT",
+        value_delimiter = ',',
+        help_heading = "Network"
+    )]
+    pub ssl_fingerprint: Vec<String>,
+    /// Send uncompressed requests.
+    #[arg(short = 'C', long, help_heading = "Network")]
+    pub no_compression: bool,
+    /// HTTP timeout in seconds [default: 180].
+    #[arg(long, value_name = "SECS", help_heading = "Network")]
+    pub timeout: Option<u64>,
+
+    /// Do not start the embedded HTTP interface.
+    #[arg(long, help_heading = "Web interface")]
+    pub no_httpd: bool,
+    /// Address the HTTP interface listens on [default: all].
+    #[arg(long, value_name = "IP", help_heading = "Web interface")]
+    pub httpd_ip: Option<IpAddr>,
+    /// Port of the HTTP interface [default: 62354].
+    #[arg(long, value_name = "PORT", help_heading = "Web interface")]
+    pub httpd_port: Option<u16>,
+    /// Addresses or blocks allowed to use the HTTP interface (comma-separated).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = "Web interface"
+    )]
+    pub httpd_trust: Vec<String>,
+    /// Run the HTTP interface even without a server target.
+    #[arg(long, help_heading = "Web interface")]
+    pub listen: bool,
+
+    /// Log backends: stderr, file, syslog (comma-separated).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = "Logging"
+    )]
+    pub logger: Vec<String>,
+    /// Log file (adds the file backend).
+    #[arg(long, value_name = "FILE", help_heading = "Logging")]
+    pub logfile: Option<PathBuf>,
+    /// Maximum size of the log file in MB.
+    #[arg(long, value_name = "MB", help_heading = "Logging")]
+    pub logfile_maxsize: Option<u64>,
+    /// Syslog facility [default: LOG_USER].
+    #[arg(long, value_name = "FACILITY", help_heading = "Logging")]
+    pub logfacility: Option<String>,
+    /// Colour the stderr log.
+    #[arg(long, help_heading = "Logging")]
+    pub color: bool,
+    /// More log output (repeatable, 1 to 3).
+    #[arg(long, action = ArgAction::Count, help_heading = "Logging")]
+    pub debug: u8,
+
+    /// Configuration file [default: agent.cfg in the configuration directory].
+    #[arg(long, value_name = "FILE", help_heading = "Configuration and process")]
+    pub conf_file: Option<PathBuf>,
+    /// Configuration backend.
+    #[arg(
+        long,
+        value_name = "BACKEND",
+        value_enum,
+        help_heading = "Configuration and process"
+    )]
+    pub config: Option<ConfigBackend>,
+    /// Reload the configuration every SECS seconds (minimum 60; 0 = never).
+    #[arg(long, value_name = "SECS", help_heading = "Configuration and process")]
+    pub conf_reload_interval: Option<u64>,
+    /// Directory of the agent's state files.
+    #[arg(long, value_name = "DIR", help_heading = "Configuration and process")]
+    pub vardir: Option<PathBuf>,
+    /// Run as a daemon.
+    #[arg(short = 'd', long, help_heading = "Configuration and process")]
+    pub daemon: bool,
+    /// With --daemon: stay in the foreground.
+    #[arg(long, help_heading = "Configuration and process")]
+    pub no_fork: bool,
+    /// With --daemon: write the process id to FILE (default file if no value).
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 0..=1,
+        help_heading = "Configuration and process"
+    )]
+    pub pidfile: Option<Option<PathBuf>>,
+    /// Print the installation paths, and exit.
+    #[arg(long, help_heading = "Configuration and process")]
+    pub setup: bool,
+    /// Windows only; accepted and ignored.
+    #[arg(long, hide = true)]
+    pub no_win32_ole_workaround: bool,
+}
+
+/// Runs `agent`.
+pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
+    drop(args);
+    Ok(super::not_yet_implemented("agent"))
+}
