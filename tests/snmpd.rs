@@ -285,7 +285,9 @@ async fn wrong_credentials_give_classified_errors_in_time() {
     let timeout = Duration::from_millis(400);
     let retries = 1;
     let bound = timeout * (retries + 1) + Duration::from_millis(300);
-    let cases: Vec<(&str, Credential, fn(&SnmpError) -> bool, &str)> = vec![
+    // (what, credential, expected classification, text the message must contain)
+    type Case = (&'static str, Credential, fn(&SnmpError) -> bool, &'static str);
+    let cases: Vec<Case> = vec![
         (
             "wrong auth passphrase",
             Credential::V3(

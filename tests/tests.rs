@@ -1,4 +1,5 @@
 //! The single integration-test binary of sonde.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 /// The command line: help of every subcommand, link names, exit codes.
 mod cli;

@@ -401,10 +401,10 @@ async fn serve(socket: UdpSocket, communities: Arc<Communities>, opts: Arc<Agent
         let Ok((n, from)) = socket.recv_from(&mut buf).await else {
             continue;
         };
-        if let Some(reply) = respond(&buf[..n], &communities, &opts) {
-            if let Err(e) = socket.send_to(&reply, from).await {
-                tracing::debug!(%from, error = %e, "simulator reply not sent");
-            }
+        if let Some(reply) = respond(&buf[..n], &communities, &opts)
+            && let Err(e) = socket.send_to(&reply, from).await
+        {
+            tracing::debug!(%from, error = %e, "simulator reply not sent");
         }
     }
 }

@@ -140,13 +140,13 @@ impl Walk<'_> {
             if !vb.oid.starts_with(self.root) || vb.oid == *self.root {
                 return Some(WalkEnd::EndOfSubtree);
             }
-            if let Some(prev) = &self.last {
-                if vb.oid <= *prev {
-                    return Some(WalkEnd::NotIncreasing {
-                        previous: prev.clone(),
-                        received: vb.oid,
-                    });
-                }
+            if let Some(prev) = &self.last
+                && vb.oid <= *prev
+            {
+                return Some(WalkEnd::NotIncreasing {
+                    previous: prev.clone(),
+                    received: vb.oid,
+                });
             }
             if matches!(vb.value, Value::NoSuchObject | Value::NoSuchInstance) {
                 // Not a valid GETNEXT answer; treat as the end of what the agent can give.
