@@ -310,7 +310,13 @@ fn usage_errors_exit_2() {
         &["netdiscovery"],
         &["netdiscovery", "--range", "127.0.0.0/33"],
         &["netdiscovery", "--first", "127.0.0.1"],
-        &["netdiscovery", "--range", "127.0.0.0/24", "--format", "yaml"],
+        &[
+            "netdiscovery",
+            "--range",
+            "127.0.0.0/24",
+            "--format",
+            "yaml",
+        ],
         &["netinventory", "--host", "h", "--credentials", "version:3"],
         &["capture"],
         &["inject", "--stdin"],
@@ -418,7 +424,12 @@ fn fusioninventory_command_lines_are_accepted() {
         (
             "fusioninventory-netdiscovery",
             &[
-                "-first", "127.0.0.1", "-last", "127.0.0.9", "--comm", "public",
+                "-first",
+                "127.0.0.1",
+                "-last",
+                "127.0.0.9",
+                "--comm",
+                "public",
             ],
         ),
         (

@@ -21,9 +21,15 @@ async fn serve_all(opts: AgentOptions) -> (Simulator, SocketAddr, Vec<LoadedWalk
     let walks = load_walks(&walk_paths()).unwrap();
     assert_eq!(walks.len(), 69);
     let refs: Vec<&LoadedWalk> = walks.iter().collect();
-    let sim = Simulator::start(vec![("127.0.0.1:0".parse().unwrap(), communities_for(&refs, "public"))], opts)
-        .await
-        .unwrap();
+    let sim = Simulator::start(
+        vec![(
+            "127.0.0.1:0".parse().unwrap(),
+            communities_for(&refs, "public"),
+        )],
+        opts,
+    )
+    .await
+    .unwrap();
     let addr = sim.local_addrs()[0];
     (sim, addr, walks)
 }
@@ -100,17 +106,40 @@ async fn net_snmp_snmpbulkwalk_reads_the_same_pairs() {
     let (sim, addr, walks) = serve_all(AgentOptions::default()).await;
     for w in &walks {
         let out = tokio::process::Command::new("snmpbulkwalk")
-            .args(["-v2c", "-c", &w.community, "-On", "-Cc", "-Cr25", "-t", "5", "-r", "2"])
+            .args([
+                "-v2c",
+                "-c",
+                &w.community,
+                "-On",
+                "-Cc",
+                "-Cr25",
+                "-t",
+                "5",
+                "-r",
+                "2",
+            ])
             .arg(addr.to_string())
             .arg(".1")
             .env("MIBS", "")
             .stdin(Stdio::null())
             .output()
             .await
-            .unwrap_or_else(|e| panic!("snmpbulkwalk ({e}): install the Debian package snmp or run .ci/run"));
-        assert!(out.status.success(), "{}: {}", w.community, String::from_utf8_lossy(&out.stderr));
+            .unwrap_or_else(|e| {
+                panic!("snmpbulkwalk ({e}): install the Debian package snmp or run .ci/run")
+            });
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            w.community,
+            String::from_utf8_lossy(&out.stderr)
+        );
         let parsed = sonde::walk::parse(&out.stdout);
-        assert!(parsed.errors.is_empty(), "{}: {:?}", w.community, &parsed.errors[..parsed.errors.len().min(3)]);
+        assert!(
+            parsed.errors.is_empty(),
+            "{}: {:?}",
+            w.community,
+            &parsed.errors[..parsed.errors.len().min(3)]
+        );
         let got: Vec<Varbind> = parsed
             .varbinds
             .into_iter()
@@ -137,7 +166,12 @@ fn sonde_capture_of_sonde_simulate_gives_the_walk_back() {
     let mut sim = Command::new(bin)
         .args(["simulate", "--walk"])
         .arg(&walk_file)
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--community", "secret"])
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--community",
+            "secret",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -148,8 +182,21 @@ fn sonde_capture_of_sonde_simulate_gives_the_walk_back() {
     let out_file = out_dir.join("capture.walk");
     // The simulator needs a moment to load and bind: capture retries on its own timeout.
     let capture = Command::new(bin)
-        .args(["capture", "--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--credentials", "version:2c,community:secret", "--timeout", "2", "--retries", "3"])
+        .args([
+            "capture",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .args([
+            "--credentials",
+            "version:2c,community:secret",
+            "--timeout",
+            "2",
+            "--retries",
+            "3",
+        ])
         .arg("--output")
         .arg(&out_file)
         .stdin(Stdio::null())
@@ -162,7 +209,9 @@ fn sonde_capture_of_sonde_simulate_gives_the_walk_back() {
         "capture failed: {}",
         String::from_utf8_lossy(&capture.stderr)
     );
-    let served = load_walks(std::slice::from_ref(&walk_file)).unwrap().remove(0);
+    let served = load_walks(std::slice::from_ref(&walk_file))
+        .unwrap()
+        .remove(0);
     let back = sonde::walk::read(&out_file).unwrap();
     assert!(back.errors.is_empty(), "{:?}", back.errors);
     diff("capture", served.mib.objects(), &back.varbinds);

@@ -286,7 +286,12 @@ async fn wrong_credentials_give_classified_errors_in_time() {
     let retries = 1;
     let bound = timeout * (retries + 1) + Duration::from_millis(300);
     // (what, credential, expected classification, text the message must contain)
-    type Case = (&'static str, Credential, fn(&SnmpError) -> bool, &'static str);
+    type Case = (
+        &'static str,
+        Credential,
+        fn(&SnmpError) -> bool,
+        &'static str,
+    );
     let cases: Vec<Case> = vec![
         (
             "wrong auth passphrase",
@@ -371,4 +376,35 @@ async fn wrong_credentials_give_classified_errors_in_time() {
             "{what}: took {elapsed:?}, bound {bound:?}"
         );
     }
+}
+
+/// A credential that names the engine id skips discovery; the agent's notInTimeWindow report
+/// then resynchronises the clock once.
+#[tokio::test]
+async fn v3_with_a_known_engine_id_skips_discovery() {
+    let snmpd = Snmpd::start();
+    let client = Client::default();
+    snmpd.ready(&client).await;
+    // snmpEngineID.0 over v2c.
+    let engine = client
+        .session(quick(snmpd.v4, Credential::v2c("public")))
+        .get(&["1.3.6.1.6.3.10.2.1.1.0".parse().unwrap()])
+        .await
+        .unwrap();
+    let Value::OctetString(engine_id) = engine[0].value.clone() else {
+        panic!("snmpEngineID is {:?}", engine[0].value)
+    };
+    let mut user = UsmUser::new(user_name("SHA-256", Some("AES-256")))
+        .with_auth(AuthProtocol::Sha256, AUTH_PASS)
+        .with_privacy(PrivProtocol::Aes256, PRIV_PASS);
+    user.engine_id = Some(engine_id.clone());
+    expect_sys_name(&client, quick(snmpd.v4, Credential::V3(user.clone()))).await;
+    // A wrong engine id is classified too.
+    user.engine_id = Some(vec![0x80, 0, 0, 0, 1, 2, 3, 4]);
+    let err = client
+        .session(quick(snmpd.v4, Credential::V3(user)))
+        .get(&[sys_name()])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnmpError::UnknownEngineId { .. }), "{err:?}");
 }

@@ -3,6 +3,10 @@
 
 /// The command line: help of every subcommand, link names, exit codes.
 mod cli;
+/// Misbehaving agents: non-increasing OIDs, garbage, error statuses, tooBig, silence mid-walk.
+mod faults;
+/// Every bundled walk through simulate → walk (sonde and snmpbulkwalk), and the binaries end to end.
+mod roundtrip;
 /// The SNMP client against the in-process simulator: operations, walks, errors, 10,000 in flight.
 mod snmp_client;
 /// Interoperability with a real net-snmp snmpd on loopback (v1, v2c, v3 auth × privacy).
@@ -11,5 +15,3 @@ mod snmpd;
 mod util;
 /// Walk files: every bundled walk parses, write/read round trips, anonymisation.
 mod walks;
-/// Every bundled walk through simulate → walk (sonde and snmpbulkwalk), and the binaries end to end.
-mod roundtrip;

@@ -132,11 +132,13 @@ fn community_of(credential: &Credential) -> Option<Vec<u8>> {
 /// Writes beside the target and renames, so an interrupted capture never leaves half a file.
 fn write_file(path: &std::path::Path, varbinds: &[crate::snmp::Varbind]) -> anyhow::Result<()> {
     let tmp = path.with_extension("partial");
-    let file = std::fs::File::create(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut out = std::io::BufWriter::new(file);
     write_all(&mut out, varbinds).with_context(|| format!("cannot write {}", tmp.display()))?;
-    let file = out.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+    let file = out
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
     file.sync_all()?;
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;

@@ -79,10 +79,19 @@ fn pair(args: &SimulateArgs, walks: &[LoadedWalk]) -> Vec<(SocketAddr, Communiti
 
 fn describe(args: &SimulateArgs, walks: &[LoadedWalk]) -> Vec<(SocketAddr, String)> {
     let one = |w: &LoadedWalk| {
-        format!("{} ({} objects) as community {:?}", w.path.display(), w.mib.len(), args.community)
+        format!(
+            "{} ({} objects) as community {:?}",
+            w.path.display(),
+            w.mib.len(),
+            args.community
+        )
     };
     if args.listen.len() == walks.len() && walks.len() > 1 {
-        args.listen.iter().zip(walks).map(|(a, w)| (*a, one(w))).collect()
+        args.listen
+            .iter()
+            .zip(walks)
+            .map(|(a, w)| (*a, one(w)))
+            .collect()
     } else if let [w] = walks {
         args.listen.iter().map(|a| (*a, one(w))).collect()
     } else {

@@ -127,7 +127,10 @@ impl Communities {
 /// `.gz` and walk extensions (`sample4.walk.gz` → `sample4`).
 #[must_use]
 pub fn walk_community(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     match name.rfind('.') {
         Some(dot) if dot > 0 => name[..dot].to_owned(),
@@ -154,9 +157,8 @@ pub fn load_walks(paths: &[PathBuf]) -> std::io::Result<Vec<LoadedWalk>> {
     paths
         .iter()
         .map(|path| {
-            let file = crate::walk::read(path).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-            })?;
+            let file = crate::walk::read(path)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
             Ok(LoadedWalk {
                 path: path.clone(),
                 community: walk_community(path),

@@ -15,12 +15,16 @@
 //!   the seventh arc; IPv4 addresses only after the entry and column arcs, so that a column
 //!   number followed by index arcs, like `…21.1.10.0.0.0.0`, is not taken for `10.0.0.0`);
 //! - inside other strings: a known MAC as six octets anywhere in a binary string, a known IPv4 as
-//!   a whole 4-octet string, and both written as text (see [`text`]).
+//!   a whole 4-octet string, and both written as text (dotted IPv4; MACs as `00:18:…`,
+//!   `00-18-…`, `0018.71c1.e000` or `001871c1e000`).
 //!
 //! Kept as they are: 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0 and above (multicast, broadcast, `255.x`
 //! netmasks), netmask columns (ipAdEntNetMask, ipRouteMask, ipCidrRouteMask), zero and group
-//! MACs, IPv6 addresses (not handled). Replacement addresses come from 10.0.0.0/8 (see
-//! [`pseudonym`]) and from locally administered MACs `02:…`, never equal to an original.
+//! MACs, IPv6 addresses (not handled). Replacement IPv4 addresses keep their subnet structure: a
+//! fresh /16 from 10.0.0.0/8 per original /16, a keyed prefix-preserving permutation of the third
+//! octet, the host octet kept. Replacement MACs are locally administered (`02:…`), one fresh
+//! prefix per original OUI, the NIC part shifted (consecutive MACs stay consecutive). No
+//! replacement equals an original address of the capture.
 //!
 //! Serial numbers (ENTITY-MIB, Printer-MIB, the vendor serial OIDs of the inventory) get
 //! same-length placeholders, also where they appear inside other strings (when at least six
@@ -33,16 +37,15 @@
 //! seed anyone can recompute the mapping of a guessed address: give a secret seed
 //! ([`Anonymizer::with_seed`]) when that matters.
 
+mod collect;
 mod pseudonym;
 mod tables;
 mod text;
 
-use std::collections::BTreeSet;
-
 use crate::snmp::{Oid, Value, Varbind};
 
-pub use pseudonym::{is_kept_ip, is_kept_mac};
 use pseudonym::{Pseudonyms, keyed, scramble};
+pub use pseudonym::{is_kept_ip, is_kept_mac};
 use tables::Slot;
 
 /// Rewrites captures consistently; keeps its mapping between calls of [`Anonymizer::apply`].
@@ -54,13 +57,6 @@ pub struct Anonymizer {
     communities: Vec<(Vec<u8>, Vec<u8>)>,
     /// sysContact / sysLocation texts met so far and their placeholders.
     texts: Vec<(Vec<u8>, Vec<u8>)>,
-}
-
-/// What the first pass finds in a capture.
-#[derive(Default)]
-struct Found {
-    ips: BTreeSet<[u8; 4]>,
-    macs: BTreeSet<[u8; 6]>,
 }
 
 impl Anonymizer {
@@ -114,7 +110,7 @@ impl Anonymizer {
     #[must_use]
     pub fn apply(&mut self, mut varbinds: Vec<Varbind>) -> Vec<Varbind> {
         varbinds.sort_by(|a, b| a.oid.cmp(&b.oid));
-        let found = collect(&varbinds);
+        let found = collect::collect(&varbinds);
         self.names.assign_ips(&found.ips);
         self.names.assign_macs(&found.macs);
         for vb in &varbinds {
@@ -127,7 +123,12 @@ impl Anonymizer {
             .filter(|(from, _)| from.len() >= 6 && from.iter().any(u8::is_ascii_digit))
             .map(|(from, to)| (from.clone(), to.clone()))
             .collect();
-        words.extend(self.texts.iter().filter(|(from, _)| from.len() >= 4).cloned());
+        words.extend(
+            self.texts
+                .iter()
+                .filter(|(from, _)| from.len() >= 4)
+                .cloned(),
+        );
         let rules = text::Rules::new(self.names.ip_map(), self.names.mac_map(), words);
         let mut out: Vec<Varbind> = varbinds
             .into_iter()
@@ -154,7 +155,11 @@ impl Anonymizer {
             && !bytes.is_empty()
             && !self.texts.iter().any(|(from, _)| from == bytes)
         {
-            let kind = if arcs == tables::SYS_CONTACT { "contact" } else { "location" };
+            let kind = if arcs == tables::SYS_CONTACT {
+                "contact"
+            } else {
+                "location"
+            };
             let tag = keyed(self.seed, 8, bytes) & 0xff_ffff;
             let placeholder = format!("{kind}-{tag:06x}").into_bytes();
             self.texts.push((bytes.clone(), placeholder));
@@ -168,7 +173,9 @@ impl Anonymizer {
             Value::IpAddress(ip) if !tables::is_mask_column(arcs) => {
                 Value::IpAddress(self.names.ip(ip).unwrap_or(ip))
             }
-            Value::OctetString(bytes) => Value::OctetString(self.rewrite_octets(arcs, bytes, rules)),
+            Value::OctetString(bytes) => {
+                Value::OctetString(self.rewrite_octets(arcs, bytes, rules))
+            }
             Value::ObjectId(target) => Value::ObjectId(self.rewrite_oid(target)),
             other => other,
         }
@@ -194,7 +201,9 @@ impl Anonymizer {
         }
         if tables::is_taddress_column(arcs)
             && bytes.len() == 6
-            && let Some(new) = <[u8; 4]>::try_from(&bytes[..4]).ok().and_then(|ip| self.names.ip(ip))
+            && let Some(new) = <[u8; 4]>::try_from(&bytes[..4])
+                .ok()
+                .and_then(|ip| self.names.ip(ip))
         {
             return [&new[..], &bytes[4..]].concat();
         }
@@ -293,78 +302,6 @@ impl Anonymizer {
     }
 }
 
-/// The addresses of a sorted capture: IpAddress values (not netmasks), MAC-valued columns,
-/// LLDP/CDP addresses by their type column, and the addresses of known table indexes.
-fn collect(sorted: &[Varbind]) -> Found {
-    let mut found = Found::default();
-    let lookup = |arcs: &[u32]| -> Option<&Value> {
-        sorted
-            .binary_search_by(|vb| vb.oid.arcs().cmp(arcs))
-            .ok()
-            .map(|at| &sorted[at].value)
-    };
-    for vb in sorted {
-        let arcs = vb.oid.arcs();
-        for slot in tables::index_slots(arcs).unwrap_or_default() {
-            match slot {
-                Slot::Ip(at) => add_ip(&mut found, tables::arcs_to(&arcs[at..at + 4])),
-                Slot::Mac(at) => add_mac(&mut found, tables::arcs_to(&arcs[at..at + 6])),
-            }
-        }
-        match &vb.value {
-            Value::IpAddress(ip) if !tables::is_mask_column(arcs) => add_ip(&mut found, *ip),
-            Value::OctetString(bytes) => {
-                if tables::is_mac_column(arcs)
-                    && let Ok(mac) = <[u8; 6]>::try_from(bytes.as_slice())
-                {
-                    add_mac(&mut found, mac);
-                }
-                if tables::is_taddress_column(arcs)
-                    && bytes.len() == 6
-                    && let Some(ip) = bytes.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok())
-                {
-                    add_ip(&mut found, ip);
-                }
-                if tables::is_bridge_id_column(arcs)
-                    && let Some(mac) = bytes.get(2..).and_then(|b| <[u8; 6]>::try_from(b).ok())
-                {
-                    add_mac(&mut found, mac);
-                }
-                if let Some((sibling, wanted, slot)) = tables::typed_by_sibling(arcs)
-                    && lookup(&sibling) == Some(&Value::Integer(wanted))
-                {
-                    match slot {
-                        Slot::Mac(_) => {
-                            if let Ok(mac) = <[u8; 6]>::try_from(bytes.as_slice()) {
-                                add_mac(&mut found, mac);
-                            }
-                        }
-                        Slot::Ip(_) => {
-                            if let Ok(ip) = <[u8; 4]>::try_from(bytes.as_slice()) {
-                                add_ip(&mut found, ip);
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    found
-}
-
-fn add_ip(found: &mut Found, ip: [u8; 4]) {
-    if !is_kept_ip(ip) {
-        found.ips.insert(ip);
-    }
-}
-
-fn add_mac(found: &mut Found, mac: [u8; 6]) {
-    if !is_kept_mac(mac) {
-        found.macs.insert(mac);
-    }
-}
-
 /// A serial value split into leading blanks, the serial, trailing blanks; `None` when it holds
 /// no digit (empty, `N/A`, `Unknown`…), which is left as it is.
 fn serial_parts(bytes: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
@@ -445,7 +382,10 @@ mod tests {
 
     fn value<'a>(out: &'a [Varbind], oid: &str) -> &'a Value {
         let oid: Oid = oid.parse().unwrap();
-        &out.iter().find(|vb| vb.oid == oid).unwrap_or_else(|| panic!("{oid} missing")).value
+        &out.iter()
+            .find(|vb| vb.oid == oid)
+            .unwrap_or_else(|| panic!("{oid} missing"))
+            .value
     }
 
     fn string(out: &[Varbind], oid: &str) -> String {
@@ -486,11 +426,24 @@ mod tests {
             *value(&out, &format!("1.3.6.1.2.1.4.22.1.3.1.{}", dotted(peer))),
             Value::IpAddress(peer)
         );
-        value(&out, &format!("1.3.6.1.2.1.6.13.1.1.{}.23.{}.5000", dotted(ip), dotted(remote)));
+        value(
+            &out,
+            &format!(
+                "1.3.6.1.2.1.6.13.1.1.{}.23.{}.5000",
+                dotted(ip),
+                dotted(remote)
+            ),
+        );
         // Vendor table indexed by an address seen elsewhere.
-        value(&out, &format!("1.3.6.1.4.1.11.2.14.11.5.1.9.4.2.1.3.{}", dotted(peer)));
+        value(
+            &out,
+            &format!("1.3.6.1.4.1.11.2.14.11.5.1.9.4.2.1.3.{}", dotted(peer)),
+        );
         // CDP address of type ip, transport address of a trap target.
-        assert_eq!(value(&out, "1.3.6.1.4.1.9.9.23.1.2.1.1.4.5.1").as_bytes(), Some(&remote[..]));
+        assert_eq!(
+            value(&out, "1.3.6.1.4.1.9.9.23.1.2.1.1.4.5.1").as_bytes(),
+            Some(&remote[..])
+        );
         let target = anon.mapped_ip([172, 27, 192, 40]).unwrap();
         assert_eq!(
             value(&out, "1.3.6.1.6.3.12.1.2.1.3.49").as_bytes(),
@@ -499,24 +452,49 @@ mod tests {
         let descr = string(&out, "1.3.6.1.2.1.1.1.0");
         assert!(descr.contains(&dotted(ip)), "{descr}");
 
-        let bridge = anon.mapped_mac([0x00, 0x18, 0x71, 0xc1, 0xe0, 0x00]).unwrap();
-        let port = anon.mapped_mac([0x00, 0x18, 0x71, 0xc1, 0xe0, 0x01]).unwrap();
-        let host = anon.mapped_mac([0x00, 0x11, 0x22, 0x33, 0x44, 0x55]).unwrap();
+        let bridge = anon
+            .mapped_mac([0x00, 0x18, 0x71, 0xc1, 0xe0, 0x00])
+            .unwrap();
+        let port = anon
+            .mapped_mac([0x00, 0x18, 0x71, 0xc1, 0xe0, 0x01])
+            .unwrap();
+        let host = anon
+            .mapped_mac([0x00, 0x11, 0x22, 0x33, 0x44, 0x55])
+            .unwrap();
         assert_eq!((bridge[0], port[0], host[0]), (2, 2, 2));
-        assert_eq!(value(&out, "1.3.6.1.2.1.17.1.1.0").as_bytes(), Some(&bridge[..]));
-        assert_eq!(value(&out, "1.3.6.1.2.1.2.2.1.6.1").as_bytes(), Some(&port[..]));
+        assert_eq!(
+            value(&out, "1.3.6.1.2.1.17.1.1.0").as_bytes(),
+            Some(&bridge[..])
+        );
+        assert_eq!(
+            value(&out, "1.3.6.1.2.1.2.2.1.6.1").as_bytes(),
+            Some(&port[..])
+        );
         let fdb = format!("1.3.6.1.2.1.17.4.3.1.1.{}", arcs(host));
         assert_eq!(value(&out, &fdb).as_bytes(), Some(&host[..]));
-        value(&out, &format!("1.3.6.1.2.1.17.7.1.2.2.1.2.10.{}", arcs(host)));
-        value(&out, &format!("1.3.6.1.4.1.11.2.14.11.5.1.9.4.2.1.2.{}", arcs(host)));
+        value(
+            &out,
+            &format!("1.3.6.1.2.1.17.7.1.2.2.1.2.10.{}", arcs(host)),
+        );
+        value(
+            &out,
+            &format!("1.3.6.1.4.1.11.2.14.11.5.1.9.4.2.1.2.{}", arcs(host)),
+        );
         // Multicast FDB entries stay.
         value(&out, "1.3.6.1.2.1.17.4.3.1.2.1.0.94.0.0.1");
         let engine = value(&out, "1.3.6.1.6.3.10.2.1.1.0").as_bytes().unwrap();
         assert_eq!(engine[6..], bridge);
-        let mac_text = bridge.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":");
+        let mac_text = bridge
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":");
         assert!(descr.contains(&mac_text), "{descr}");
         // LLDP chassis ids: the MAC subtype is mapped, the local subtype is not.
-        assert!(anon.mapped_mac([0x00, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]).is_some());
+        assert!(
+            anon.mapped_mac([0x00, 0xaa, 0xbb, 0xcc, 0xdd, 0xee])
+                .is_some()
+        );
         assert_eq!(string(&out, "1.0.8802.1.1.2.1.4.1.1.5.0.4.1"), "AB CDE");
     }
 
@@ -534,14 +512,20 @@ mod tests {
         let community = string(&out, "1.3.6.1.2.1.16.9.1.1.4.1");
         assert_eq!(community.len(), 6);
         assert_ne!(community, "s3cret");
-        assert_eq!(string(&out, "1.3.6.1.2.1.47.1.2.1.1.4.1"), format!("{community}@10"));
+        assert_eq!(
+            string(&out, "1.3.6.1.2.1.47.1.2.1.1.4.1"),
+            format!("{community}@10")
+        );
         let index: Vec<String> = community.bytes().map(|b| b.to_string()).collect();
         let row = format!("1.3.6.1.6.3.18.1.1.1.2.{}", index.join("."));
         assert_eq!(string(&out, &row), community);
         let contact = string(&out, "1.3.6.1.2.1.1.4.0");
         let location = string(&out, "1.3.6.1.2.1.1.6.0");
         assert!(contact.starts_with("contact-") && location.starts_with("location-"));
-        assert_eq!(string(&out, "1.3.6.1.2.1.2.2.1.18.1"), format!("uplink, see {location}"));
+        assert_eq!(
+            string(&out, "1.3.6.1.2.1.2.2.1.18.1"),
+            format!("uplink, see {location}")
+        );
     }
 
     #[test]
@@ -562,7 +546,10 @@ mod tests {
         let mut arcs = vec![1, 112, 117, 98, 2, 112, 117, 98];
         replace_arc_runs(&mut arcs, b"pub", b"xyz");
         assert_eq!(arcs, [1, 120, 121, 122, 2, 120, 121, 122]);
-        assert_eq!(serial_parts(b" A1 "), Some((&b" "[..], &b"A1"[..], &b" "[..])));
+        assert_eq!(
+            serial_parts(b" A1 "),
+            Some((&b" "[..], &b"A1"[..], &b" "[..]))
+        );
         assert_eq!(serial_parts(b"none"), None);
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Accepted OID styles: numeric with a leading dot (`-On`), `iso.3.6.1…`, bare numeric, and
 //! symbolic names of the standard MIBs (`SNMPv2-MIB::sysDescr.0`, see [`super::symbols`]).
-//! Values: everything net-snmp prints, see [`super::values`].
+//! Values: everything net-snmp prints (`STRING`, `Hex-STRING`, `INTEGER: up(1)`, `Timeticks`,
+//! `OID`, `IpAddress`, `Network Address`, `OPAQUE`/`Opaque: Float:`, `BITS`, `NULL`, `Wrong Type …`).
 //!
 //! The input is bytes, never decoded: strings keep their raw 8-bit content. Line endings are
 //! LF, or CRLF when every line of the file's head ends with CRLF (a carriage return at the end of
@@ -24,6 +25,7 @@ use std::path::Path;
 
 use crate::snmp::{Oid, Value, Varbind};
 
+use super::lines::{Lines, strip_cr};
 use super::symbols;
 use super::values::{self, ValueText};
 
@@ -248,10 +250,6 @@ fn parse_unquoted(first: &[u8], lines: &mut Lines<'_>) -> Vec<u8> {
     bytes
 }
 
-fn strip_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
 /// True when a line starts like a record: an OID-shaped first word, followed by ` = ` when
 /// `need_equals` (quoted strings only stop at unmistakable records).
 pub(crate) fn looks_like_record(line: &[u8], need_equals: bool) -> bool {
@@ -331,73 +329,6 @@ fn parse_arcs(text: &[u8], arcs: &mut Vec<u32>) -> Result<(), LineErrorKind> {
     Ok(())
 }
 
-/// The lines of a walk file, without their terminators, numbered from 1.
-struct Lines<'a> {
-    rest: &'a [u8],
-    number: usize,
-    crlf: bool,
-}
-
-impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            rest: bytes,
-            number: 0,
-            crlf: is_crlf(bytes),
-        }
-    }
-
-    /// The next line and its number.
-    fn next_line(&mut self) -> Option<(usize, &'a [u8])> {
-        let line = self.peek()?;
-        self.skip();
-        Some((self.number, line))
-    }
-
-    /// The next line, not consumed.
-    fn peek(&self) -> Option<&'a [u8]> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let end = self
-            .rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .unwrap_or(self.rest.len());
-        let line = &self.rest[..end];
-        Some(if self.crlf { strip_cr(line) } else { line })
-    }
-
-    /// Consumes the next line.
-    fn skip(&mut self) {
-        if self.rest.is_empty() {
-            return;
-        }
-        let end = self
-            .rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(self.rest.len(), |at| at + 1);
-        self.rest = &self.rest[end..];
-        self.number += 1;
-    }
-}
-
-/// CRLF file: every line ending in the first 64 KiB is CRLF (there is at least one).
-fn is_crlf(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    let mut seen = false;
-    for (at, &b) in head.iter().enumerate() {
-        if b == b'\n' {
-            if at == 0 || head[at - 1] != b'\r' {
-                return false;
-            }
-            seen = true;
-        }
-    }
-    seen
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,20 +377,40 @@ mod tests {
             (b".", LineErrorKind::BadOid("empty")),
             (b".1..3", LineErrorKind::BadOid("empty arc")),
             (b".1.3.x", LineErrorKind::BadOid("arc is not a number")),
-            (b".1.3.4294967296", LineErrorKind::BadOid("arc exceeds 32 bits")),
+            (
+                b".1.3.4294967296",
+                LineErrorKind::BadOid("arc exceeds 32 bits"),
+            ),
             (b"iso.", LineErrorKind::BadOid("empty")),
-            (b"FOO-MIB::bar.1", LineErrorKind::UnknownName("FOO-MIB::bar".into())),
-            (b"IF-MIB::ifDescr.\"x\"", LineErrorKind::BadOid("arc is not a number")),
+            (
+                b"FOO-MIB::bar.1",
+                LineErrorKind::UnknownName("FOO-MIB::bar".into()),
+            ),
+            (
+                b"IF-MIB::ifDescr.\"x\"",
+                LineErrorKind::BadOid("arc is not a number"),
+            ),
         ] {
-            assert_eq!(parse_oid(text), Err(want), "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(
+                parse_oid(text),
+                Err(want),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
         }
-        assert_eq!(parse_oid(b".1.3.4294967295"), Ok(Oid::from([1, 3, u32::MAX])));
+        assert_eq!(
+            parse_oid(b".1.3.4294967295"),
+            Ok(Oid::from([1, 3, u32::MAX]))
+        );
     }
 
     #[test]
     fn multi_line_quoted_string_keeps_inner_carriage_returns() {
         let vb = one(".1.3.6.1.2.1.1.1.0 = STRING: \"S5720 \r\nHuawei \r\n VRP (R)\"\n");
-        assert_eq!(vb.value, Value::OctetString(b"S5720 \r\nHuawei \r\n VRP (R)".to_vec()));
+        assert_eq!(
+            vb.value,
+            Value::OctetString(b"S5720 \r\nHuawei \r\n VRP (R)".to_vec())
+        );
         let vb = one(".1.3 = STRING: \"\r\nBootstrap\r\n\"\n");
         assert_eq!(vb.value, Value::OctetString(b"\r\nBootstrap\r\n".to_vec()));
         let vb = one(".1.3 = STRING: \"  A\n  B\n\"\n");
@@ -480,6 +431,18 @@ mod tests {
     }
 
     #[test]
+    fn eight_bit_strings_keep_their_bytes() {
+        let file =
+            parse(b".1.3.1 = STRING: \"caf\xe9 \xd6\xd0\"\n.1.3.2 = BITS: 80 01 a(0) p(15)\n");
+        assert!(file.errors.is_empty(), "{:?}", file.errors);
+        assert_eq!(
+            file.varbinds[0].value,
+            Value::OctetString(b"caf\xe9 \xd6\xd0".to_vec())
+        );
+        assert_eq!(file.varbinds[1].value, Value::OctetString(vec![0x80, 0x01]));
+    }
+
+    #[test]
     fn crlf_files() {
         let text = ".1.3.1 = STRING: \"a\r\nb\"\r\n.1.3.2 = INTEGER: 5\r\n.1.3.3 = Hex-STRING: 00 01 \r\n02 \r\n";
         let file = parse(text.as_bytes());
@@ -493,9 +456,6 @@ mod tests {
                 Value::OctetString(vec![0, 1, 2]),
             ]
         );
-        assert!(is_crlf(b"a\r\nb\r\n"));
-        assert!(!is_crlf(b"a\r\nb\n"));
-        assert!(!is_crlf(b"no newline"));
     }
 
     #[test]
@@ -518,7 +478,10 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("1.3.6.1.2.1.1.1.0".into(), Value::OctetString(b"RICOH Aficio\nsecond line".to_vec())),
+                (
+                    "1.3.6.1.2.1.1.1.0".into(),
+                    Value::OctetString(b"RICOH Aficio\nsecond line".to_vec())
+                ),
                 ("1.3.6.1.2.1.1.4.0".into(), Value::OctetString(Vec::new())),
                 ("1.3.6.1.4.1.10".into(), Value::NoSuchObject),
                 ("1.3.6.1.4.1.11".into(), Value::NoSuchInstance),
@@ -545,14 +508,19 @@ mod tests {
         assert_eq!(errors, [2, 3, 4, 7, 8, 9, 11], "{:?}", file.errors);
         let good: Vec<_> = file.varbinds.iter().map(|v| v.oid.to_string()).collect();
         assert_eq!(good, ["1.3.1", "1.3.4", "1.3.7"]);
-        assert_eq!(file.errors[0].to_string(), "line 2: not a varbind line (no ` = `)");
+        assert_eq!(
+            file.errors[0].to_string(),
+            "line 2: not a varbind line (no ` = `)"
+        );
         assert_eq!(file.errors[4].kind, LineErrorKind::Unterminated);
         assert_eq!(file.errors[6].kind, LineErrorKind::Unterminated);
     }
 
     #[test]
     fn sorted_keeps_the_first_duplicate() {
-        let file = parse(b".1.3.2 = INTEGER: 1\n.1.3.10 = INTEGER: 2\n.1.3.2 = INTEGER: 3\n.1.3 = INTEGER: 4\n");
+        let file = parse(
+            b".1.3.2 = INTEGER: 1\n.1.3.10 = INTEGER: 2\n.1.3.2 = INTEGER: 3\n.1.3 = INTEGER: 4\n",
+        );
         let sorted: Vec<_> = file
             .sorted()
             .into_iter()

@@ -124,9 +124,15 @@ mod tests {
             ("ipAdEntAddr", &[1, 3, 6, 1, 2, 1, 4, 20, 1, 1]),
             ("dot1dTpFdbPort", &[1, 3, 6, 1, 2, 1, 17, 4, 3, 1, 2]),
             ("dot1qTpFdbPort", &[1, 3, 6, 1, 2, 1, 17, 7, 1, 2, 2, 1, 2]),
-            ("entPhysicalSerialNum", &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 11]),
+            (
+                "entPhysicalSerialNum",
+                &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 11],
+            ),
             ("lldpRemChassisId", &[1, 0, 8802, 1, 1, 2, 1, 4, 1, 1, 5]),
-            ("prtGeneralSerialNumber", &[1, 3, 6, 1, 2, 1, 43, 5, 1, 1, 17]),
+            (
+                "prtGeneralSerialNumber",
+                &[1, 3, 6, 1, 2, 1, 43, 5, 1, 1, 17],
+            ),
         ];
         for (name, arcs) in cases {
             assert_eq!(lookup(name), Some(arcs), "{name}");

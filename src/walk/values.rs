@@ -260,7 +260,10 @@ fn hex_byte(token: &[u8]) -> Option<u8> {
 /// Appends the octets of `00 18 71 …` to `out`. Strict: every word must be a hex byte; lenient
 /// (BITS): decoding stops at the first word that is not one.
 pub(crate) fn decode_hex(text: &[u8], strict: bool, out: &mut Vec<u8>) -> Result<(), &'static str> {
-    for token in text.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty()) {
+    for token in text
+        .split(u8::is_ascii_whitespace)
+        .filter(|t| !t.is_empty())
+    {
         match hex_byte(token) {
             Some(byte) => out.push(byte),
             None if strict => return Err("bad hex byte"),
@@ -339,17 +342,26 @@ mod tests {
         assert_eq!(done("Counter32: 4294967295"), Value::Counter32(u32::MAX));
         assert_eq!(done("Gauge32: 1000000000"), Value::Gauge32(1_000_000_000));
         assert_eq!(done("Unsigned32: 7"), Value::Gauge32(7));
-        assert_eq!(done("Counter64: 18446744073709551615"), Value::Counter64(u64::MAX));
+        assert_eq!(
+            done("Counter64: 18446744073709551615"),
+            Value::Counter64(u64::MAX)
+        );
         assert_eq!(
             done("Timeticks: (950925200) 110 days, 1:27:32.00"),
             Value::TimeTicks(950_925_200)
         );
         assert_eq!(done("Timeticks: 12"), Value::TimeTicks(12));
         assert_eq!(done("IpAddress: 10.0.0.1"), Value::IpAddress([10, 0, 0, 1]));
-        assert_eq!(done("Network Address: 0A:00:00:FF"), Value::IpAddress([10, 0, 0, 255]));
+        assert_eq!(
+            done("Network Address: 0A:00:00:FF"),
+            Value::IpAddress([10, 0, 0, 255])
+        );
         assert_eq!(done("NULL"), Value::Null);
         assert_eq!(done("\"\""), Value::OctetString(Vec::new()));
-        assert_eq!(done("Wrong Type (should be OCTET STRING): INTEGER: 5"), Value::Integer(5));
+        assert_eq!(
+            done("Wrong Type (should be OCTET STRING): INTEGER: 5"),
+            Value::Integer(5)
+        );
         assert_eq!(
             done("OID: SNMPv2-SMI::enterprises.367.1.1"),
             Value::ObjectId(Oid::from([1, 3, 6, 1, 4, 1, 367, 1, 1]))
@@ -365,7 +377,10 @@ mod tests {
             panic!("not opaque")
         };
         assert_eq!(&bytes[..3], &OPAQUE_FLOAT);
-        assert_eq!(f32::from_be_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]), 1.41);
+        assert_eq!(
+            f32::from_be_bytes([bytes[3], bytes[4], bytes[5], bytes[6]]),
+            1.41
+        );
         let Value::Opaque(bytes) = done("Opaque: Double: -2.5") else {
             panic!("not opaque")
         };
@@ -395,7 +410,10 @@ mod tests {
         }
         assert_eq!(bad("Blob: 5"), LineErrorKind::UnknownType("Blob".into()));
         assert_eq!(bad("what"), LineErrorKind::UnknownType("what".into()));
-        assert!(matches!(bad("OID: nowhere.1"), LineErrorKind::UnknownName(_)));
+        assert!(matches!(
+            bad("OID: nowhere.1"),
+            LineErrorKind::UnknownName(_)
+        ));
     }
 
     #[test]

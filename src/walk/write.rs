@@ -1,4 +1,4 @@
-//! Writer of varbinds as `snmpwalk -On` text, which [`super::parse`] reads back unchanged.
+//! Writer of varbinds as `snmpwalk -On` text, which [`super::parse()`] reads back unchanged.
 //!
 //! The text follows net-snmp's rendering: `.1.3.6.1.2.1.1.1.0 = STRING: "text"`, `= ""` for an
 //! empty string, `Hex-STRING: 00 18 71 C1 E0 00 ` (16 octets a line) for strings that are not
@@ -162,7 +162,10 @@ fn push_opaque(out: &mut String, bytes: &[u8]) {
     {
         let x = f32::from_be_bytes(raw);
         let text = format!("{x:.6}");
-        if text.parse::<f32>().is_ok_and(|y| y.to_bits() == x.to_bits()) {
+        if text
+            .parse::<f32>()
+            .is_ok_and(|y| y.to_bits() == x.to_bits())
+        {
             push_fmt(out, format_args!("Opaque: Float: {text}"));
             return;
         }
@@ -172,7 +175,10 @@ fn push_opaque(out: &mut String, bytes: &[u8]) {
     {
         let x = f64::from_be_bytes(raw);
         let text = format!("{x:.6}");
-        if text.parse::<f64>().is_ok_and(|y| y.to_bits() == x.to_bits()) {
+        if text
+            .parse::<f64>()
+            .is_ok_and(|y| y.to_bits() == x.to_bits())
+        {
             push_fmt(out, format_args!("Opaque: Double: {text}"));
             return;
         }
@@ -216,21 +222,35 @@ mod tests {
             text(Value::TimeTicks(8_640_000 + 137_791)),
             ".1.3.6.1 = Timeticks: (8777791) 1 day, 0:22:57.91\n"
         );
-        assert_eq!(text(Value::TimeTicks(5)), ".1.3.6.1 = Timeticks: (5) 0:00:00.05\n");
+        assert_eq!(
+            text(Value::TimeTicks(5)),
+            ".1.3.6.1 = Timeticks: (5) 0:00:00.05\n"
+        );
         assert_eq!(
             text(Value::ObjectId(Oid::from([1, 3, 6, 1, 4, 1, 9]))),
             ".1.3.6.1 = OID: .1.3.6.1.4.1.9\n"
         );
-        assert_eq!(text(Value::IpAddress([10, 0, 0, 1])), ".1.3.6.1 = IpAddress: 10.0.0.1\n");
+        assert_eq!(
+            text(Value::IpAddress([10, 0, 0, 1])),
+            ".1.3.6.1 = IpAddress: 10.0.0.1\n"
+        );
         assert_eq!(text(Value::Counter32(7)), ".1.3.6.1 = Counter32: 7\n");
         assert_eq!(text(Value::Gauge32(8)), ".1.3.6.1 = Gauge32: 8\n");
-        assert_eq!(text(Value::Counter64(u64::MAX)), format!(".1.3.6.1 = Counter64: {}\n", u64::MAX));
+        assert_eq!(
+            text(Value::Counter64(u64::MAX)),
+            format!(".1.3.6.1 = Counter64: {}\n", u64::MAX)
+        );
         assert_eq!(text(Value::Null), ".1.3.6.1 = NULL\n");
         assert_eq!(
-            text(Value::Opaque(vec![0x9f, 0x78, 0x04, 0x3f, 0x2b, 0x85, 0x1f])),
+            text(Value::Opaque(vec![
+                0x9f, 0x78, 0x04, 0x3f, 0x2b, 0x85, 0x1f
+            ])),
             ".1.3.6.1 = Opaque: Float: 0.670000\n"
         );
-        assert_eq!(text(Value::Opaque(vec![9, 0])), ".1.3.6.1 = OPAQUE: 09 00 \n");
+        assert_eq!(
+            text(Value::Opaque(vec![9, 0])),
+            ".1.3.6.1 = OPAQUE: 09 00 \n"
+        );
         assert_eq!(
             text(Value::NoSuchInstance),
             ".1.3.6.1 = No Such Instance currently exists at this OID\n"
@@ -284,7 +304,11 @@ mod tests {
     #[test]
     fn end_of_view_is_the_end_marker() {
         let mut out = Vec::new();
-        write_varbind(&mut out, &Varbind::new(Oid::from([1, 3]), Value::EndOfMibView)).unwrap();
+        write_varbind(
+            &mut out,
+            &Varbind::new(Oid::from([1, 3]), Value::EndOfMibView),
+        )
+        .unwrap();
         let back = parse::parse(&out);
         assert!(back.errors.is_empty() && back.varbinds.is_empty());
     }

@@ -152,7 +152,8 @@ impl Pseudonyms {
 
     /// Gives every MAC of `macs` that is not kept a replacement.
     pub(super) fn assign_macs(&mut self, macs: &BTreeSet<[u8; 6]>) {
-        self.seen_ouis.extend(macs.iter().map(|m| [m[0], m[1], m[2]]));
+        self.seen_ouis
+            .extend(macs.iter().map(|m| [m[0], m[1], m[2]]));
         for &mac in macs {
             if is_kept_mac(mac) || self.macs.contains_key(&mac) {
                 continue;
@@ -270,7 +271,11 @@ mod tests {
         let images: HashSet<[u8; 4]> = p.ip_map().values().copied().collect();
         assert_eq!(images.len(), p.ip_map().len(), "not injective");
         assert!(images.iter().all(|ip| !originals.contains(ip)));
-        assert!(images.iter().all(|ip| ![[10, 1], [10, 2]].contains(&[ip[0], ip[1]])));
+        assert!(
+            images
+                .iter()
+                .all(|ip| ![[10, 1], [10, 2]].contains(&[ip[0], ip[1]]))
+        );
         // Same seed, same answers; another seed, other answers.
         let mut q = Pseudonyms::new(7);
         q.assign_ips(&originals);
@@ -335,6 +340,10 @@ mod tests {
         assert_eq!(p.serial(b"ab-12"), p.serial(b"ab-12"));
         assert_eq!(p.serial(b"ab-12")[2], b'-');
         assert_eq!(p.serial_map().len(), 2);
-        assert!(scramble(1, 6, b"pub lic", true).iter().all(u8::is_ascii_lowercase));
+        assert!(
+            scramble(1, 6, b"pub lic", true)
+                .iter()
+                .all(u8::is_ascii_lowercase)
+        );
     }
 }

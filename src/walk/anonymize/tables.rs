@@ -41,7 +41,10 @@ const TABLES: &[Table] = &[
     t(&[1, 3, 6, 1, 2, 1, 4, 21, 1], &[Ip]),            // ipRouteTable
     t(&[1, 3, 6, 1, 2, 1, 4, 22, 1], &[Skip, Ip]),      // ipNetToMediaTable
     t(&[1, 3, 6, 1, 2, 1, 4, 24, 4, 1], &[Ip, Mask, Skip, Ip]), // ipCidrRouteTable
-    t(&[1, 3, 6, 1, 2, 1, 4, 24, 7, 1], &[Addr, Skip, LenSkip, Addr]), // inetCidrRouteTable
+    t(
+        &[1, 3, 6, 1, 2, 1, 4, 24, 7, 1],
+        &[Addr, Skip, LenSkip, Addr],
+    ), // inetCidrRouteTable
     t(&[1, 3, 6, 1, 2, 1, 4, 32, 1], &[Skip, Addr]),    // ipAddressPrefixTable
     t(&[1, 3, 6, 1, 2, 1, 4, 34, 1], &[Addr]),          // ipAddressTable
     t(&[1, 3, 6, 1, 2, 1, 4, 35, 1], &[Skip, Addr]),    // ipNetToPhysicalTable
@@ -58,7 +61,10 @@ const TABLES: &[Table] = &[
     t(&[1, 3, 6, 1, 2, 1, 31, 1, 4, 1], &[Skip, LenMac]), // ifRcvAddressTable
     t(&[1, 0, 8802, 1, 1, 2, 1, 1, 7, 1], &[Addr]),     // lldpConfigManAddrTable
     t(&[1, 0, 8802, 1, 1, 2, 1, 3, 8, 1], &[Addr]),     // lldpLocManAddrTable
-    t(&[1, 0, 8802, 1, 1, 2, 1, 4, 2, 1], &[Skip, Skip, Skip, Addr]), // lldpRemManAddrTable
+    t(
+        &[1, 0, 8802, 1, 1, 2, 1, 4, 2, 1],
+        &[Skip, Skip, Skip, Addr],
+    ), // lldpRemManAddrTable
 ];
 
 /// What an address slot in an index holds.
@@ -184,9 +190,9 @@ pub(super) fn is_bridge_id_column(oid: &[u32]) -> bool {
     under(
         oid,
         &[
-            &[1, 3, 6, 1, 2, 1, 17, 2, 5],         // dot1dStpDesignatedRoot
-            &[1, 3, 6, 1, 2, 1, 17, 2, 15, 1, 6],  // dot1dStpPortDesignatedRoot
-            &[1, 3, 6, 1, 2, 1, 17, 2, 15, 1, 8],  // dot1dStpPortDesignatedBridge
+            &[1, 3, 6, 1, 2, 1, 17, 2, 5],        // dot1dStpDesignatedRoot
+            &[1, 3, 6, 1, 2, 1, 17, 2, 15, 1, 6], // dot1dStpPortDesignatedRoot
+            &[1, 3, 6, 1, 2, 1, 17, 2, 15, 1, 8], // dot1dStpPortDesignatedBridge
         ],
     )
 }
@@ -215,7 +221,8 @@ pub(super) fn typed_by_sibling(oid: &[u32]) -> Option<(Vec<u32>, i64, Slot)> {
         arcs
     };
     let column = |prefix: &[u32]| -> Option<u32> {
-        oid.strip_prefix(prefix).and_then(|rest| rest.first().copied())
+        oid.strip_prefix(prefix)
+            .and_then(|rest| rest.first().copied())
     };
     if oid == [LLDP_LOC, &[2, 0]].concat() {
         // lldpLocChassisId, lldpLocChassisIdSubtype: macAddress(4)
@@ -251,31 +258,31 @@ pub(super) fn is_serial(oid: &[u32]) -> bool {
         &[1, 3, 6, 1, 2, 1, 43, 8, 2, 1, 17],    // prtInputSerialNumber
     ];
     const VENDOR: &[&[u32]] = &[
-        &[2636, 3, 1, 3],                      // Juniper jnxBoxSerialNo
-        &[248, 14, 1, 1, 9, 1, 10],            // Hirschmann
-        &[253, 8, 53, 3, 2, 1, 3],             // Xerox
-        &[367, 3, 2, 1, 2, 1, 4],              // Ricoh
-        &[641, 2, 1, 2, 1, 6],                 // Lexmark
-        &[1602, 1, 2, 1, 4],                   // Canon
-        &[2435, 2, 3, 9, 4, 2, 1, 5, 5, 1],    // Brother
-        &[318, 1, 1, 1, 1, 2, 3],              // APC UPS upsAdvIdentSerialNumber
-        &[318, 1, 1, 4, 1, 5],                 // APC MasterSwitch
-        &[318, 1, 1, 12, 1, 6],                // APC rPDUIdentSerialNumber
-        &[318, 1, 1, 26, 2, 1, 6],             // APC rPDU2IdentSerialNumber
-        &[6027, 3, 8, 1, 1, 5],                // Force10 C-series
-        &[6027, 3, 10, 1, 2, 2, 1, 12],        // Force10 S-series stack units
-        &[3417, 2, 11, 1, 4],                  // BlueCoat
-        &[232, 2, 2, 2, 1],                    // Compaq
-        &[232, 11, 2, 10, 3],                  // Compaq
-        &[14823, 2, 3, 3, 1, 2, 1, 1, 4],      // Aruba
-        &[1991, 1, 1, 1, 1, 2],                // Brocade/Foundry
+        &[2636, 3, 1, 3],                        // Juniper jnxBoxSerialNo
+        &[248, 14, 1, 1, 9, 1, 10],              // Hirschmann
+        &[253, 8, 53, 3, 2, 1, 3],               // Xerox
+        &[367, 3, 2, 1, 2, 1, 4],                // Ricoh
+        &[641, 2, 1, 2, 1, 6],                   // Lexmark
+        &[1602, 1, 2, 1, 4],                     // Canon
+        &[2435, 2, 3, 9, 4, 2, 1, 5, 5, 1],      // Brother
+        &[318, 1, 1, 1, 1, 2, 3],                // APC UPS upsAdvIdentSerialNumber
+        &[318, 1, 1, 4, 1, 5],                   // APC MasterSwitch
+        &[318, 1, 1, 12, 1, 6],                  // APC rPDUIdentSerialNumber
+        &[318, 1, 1, 26, 2, 1, 6],               // APC rPDU2IdentSerialNumber
+        &[6027, 3, 8, 1, 1, 5],                  // Force10 C-series
+        &[6027, 3, 10, 1, 2, 2, 1, 12],          // Force10 S-series stack units
+        &[3417, 2, 11, 1, 4],                    // BlueCoat
+        &[232, 2, 2, 2, 1],                      // Compaq
+        &[232, 11, 2, 10, 3],                    // Compaq
+        &[14823, 2, 3, 3, 1, 2, 1, 1, 4],        // Aruba
+        &[1991, 1, 1, 1, 1, 2],                  // Brocade/Foundry
         &[674, 10895, 3000, 1, 2, 100, 8, 1, 2], // Dell PowerConnect
-        &[9, 3, 6, 3],                         // Cisco OLD-CISCO-CHASSIS chassisId
-        &[9, 5, 1, 2, 19],                     // Cisco CISCO-STACK chassisSerialNumberString
-        &[9, 5, 1, 3, 1, 1, 26],               // Cisco CISCO-STACK moduleSerialNumberString
-        &[11, 2, 36, 1, 1, 2, 9],              // HP hpHttpMgSerialNumber
-        &[534, 6, 6, 7, 1, 2, 1, 4],           // Eaton ePDU
-        &[14988, 1, 1, 7, 3],                  // MikroTik
+        &[9, 3, 6, 3],                           // Cisco OLD-CISCO-CHASSIS chassisId
+        &[9, 5, 1, 2, 19],                       // Cisco CISCO-STACK chassisSerialNumberString
+        &[9, 5, 1, 3, 1, 1, 26],                 // Cisco CISCO-STACK moduleSerialNumberString
+        &[11, 2, 36, 1, 1, 2, 9],                // HP hpHttpMgSerialNumber
+        &[534, 6, 6, 7, 1, 2, 1, 4],             // Eaton ePDU
+        &[14988, 1, 1, 7, 3],                    // MikroTik
     ];
     under(oid, STANDARD)
         || oid
@@ -312,7 +319,9 @@ mod tests {
             Some(vec![Slot::Ip(10), Slot::Ip(15)])
         );
         assert_eq!(
-            index_slots(&oid("1.3.6.1.2.1.4.24.4.1.1.10.1.0.0.255.255.0.0.0.10.0.0.1")),
+            index_slots(&oid(
+                "1.3.6.1.2.1.4.24.4.1.1.10.1.0.0.255.255.0.0.0.10.0.0.1"
+            )),
             Some(vec![Slot::Ip(11), Slot::Ip(20)])
         );
         assert_eq!(
@@ -336,15 +345,25 @@ mod tests {
         );
         // Truncated or out-of-range indexes give no slot, never a panic.
         assert_eq!(index_slots(&oid("1.3.6.1.2.1.4.20.1.1.10.0")), Some(vec![]));
-        assert_eq!(index_slots(&oid("1.3.6.1.2.1.4.20.1.1.10.0.0.256")), Some(vec![]));
-        assert_eq!(index_slots(&oid("1.3.6.1.2.1.4.34.1.3.1.4294967295")), Some(vec![]));
+        assert_eq!(
+            index_slots(&oid("1.3.6.1.2.1.4.20.1.1.10.0.0.256")),
+            Some(vec![])
+        );
+        assert_eq!(
+            index_slots(&oid("1.3.6.1.2.1.4.34.1.3.1.4294967295")),
+            Some(vec![])
+        );
         assert_eq!(index_slots(&oid("1.3.6.1.2.1.2.2.1.1.1")), None);
     }
 
     #[test]
     fn columns() {
-        assert!(is_mask_column(&[1, 3, 6, 1, 2, 1, 4, 20, 1, 3, 10, 0, 0, 1]));
-        assert!(!is_mask_column(&[1, 3, 6, 1, 2, 1, 4, 20, 1, 1, 10, 0, 0, 1]));
+        assert!(is_mask_column(&[
+            1, 3, 6, 1, 2, 1, 4, 20, 1, 3, 10, 0, 0, 1
+        ]));
+        assert!(!is_mask_column(&[
+            1, 3, 6, 1, 2, 1, 4, 20, 1, 1, 10, 0, 0, 1
+        ]));
         assert!(is_mac_column(&[1, 3, 6, 1, 2, 1, 2, 2, 1, 6, 3]));
         assert!(is_serial(&[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 11, 1]));
         assert!(is_serial(&[1, 3, 6, 1, 4, 1, 9, 3, 6, 3, 0]));
@@ -357,18 +376,29 @@ mod tests {
         assert_eq!((sibling, want), (vec![1, 0, 8802, 1, 1, 2, 1, 3, 1, 0], 4));
         let (sibling, want, _) =
             typed_by_sibling(&[1, 0, 8802, 1, 1, 2, 1, 3, 7, 1, 3, 12]).unwrap();
-        assert_eq!((sibling, want), (vec![1, 0, 8802, 1, 1, 2, 1, 3, 7, 1, 2, 12], 3));
+        assert_eq!(
+            (sibling, want),
+            (vec![1, 0, 8802, 1, 1, 2, 1, 3, 7, 1, 2, 12], 3)
+        );
         let (_, want, slot) =
             typed_by_sibling(&[1, 3, 6, 1, 4, 1, 9, 9, 23, 1, 2, 1, 1, 4, 10, 1]).unwrap();
         assert_eq!((want, slot), (1, Slot::Ip(0)));
         assert!(typed_by_sibling(&[1, 3, 6, 1, 2, 1, 1, 5, 0]).is_none());
-        assert!(may_index_communities(&[1, 3, 6, 1, 6, 3, 18, 1, 1, 1, 2, 112]));
+        assert!(may_index_communities(&[
+            1, 3, 6, 1, 6, 3, 18, 1, 1, 1, 2, 112
+        ]));
         assert_eq!(arcs_to::<4>(&[10, 0, 0, 1]), [10, 0, 0, 1]);
-        assert_eq!(generic_index_start(&[1, 3, 6, 1, 2, 1, 4, 21, 1, 10, 0, 0, 0, 0]), 10);
+        assert_eq!(
+            generic_index_start(&[1, 3, 6, 1, 2, 1, 4, 21, 1, 10, 0, 0, 0, 0]),
+            10
+        );
         assert_eq!(
             generic_index_start(&[1, 3, 6, 1, 4, 1, 11, 2, 14, 11, 5, 1, 9, 4, 2, 1, 3, 10]),
             13
         );
-        assert_eq!(generic_index_start(&[1, 3, 6, 1, 4, 1, 9, 2, 3, 4]), usize::MAX);
+        assert_eq!(
+            generic_index_start(&[1, 3, 6, 1, 4, 1, 9, 2, 3, 4]),
+            usize::MAX
+        );
     }
 }

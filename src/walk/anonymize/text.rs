@@ -167,7 +167,11 @@ fn mac_text(text: &[u8]) -> Option<(usize, [u8; 6], MacStyle)> {
         *slot = octet(pos)?;
     }
     if let Some(sep) = separator {
-        let seps: &[usize] = if sep == b'.' { &[4, 9] } else { &[2, 5, 8, 11, 14] };
+        let seps: &[usize] = if sep == b'.' {
+            &[4, 9]
+        } else {
+            &[2, 5, 8, 11, 14]
+        };
         if seps.iter().any(|&i| text.get(i) != Some(&sep)) {
             return None;
         }
@@ -212,7 +216,8 @@ mod tests {
             [0x02, 0xab, 0xcd, 0x01, 0x02, 0x03],
         )]);
         let r = rules(&ips, &macs);
-        rewrite(text.as_bytes(), &r).map_or_else(|| text.to_owned(), |b| String::from_utf8(b).unwrap())
+        rewrite(text.as_bytes(), &r)
+            .map_or_else(|| text.to_owned(), |b| String::from_utf8(b).unwrap())
     }
 
     #[test]
@@ -229,8 +234,14 @@ mod tests {
         assert_eq!(run("id=001871C1E000"), "id=02ABCD010203");
         assert_eq!(run("x001871c1e000"), "x001871c1e000");
         assert_eq!(run("00:18:71:c1:e0:00:01"), "00:18:71:c1:e0:00:01");
-        assert_eq!(run("HPJ8697ASG707SU03Y in datacenter"), "HPJ8697AQK123AB45Z in location-1");
-        assert_eq!(run("nothing here 10.0.0.1 aa:bb:cc:dd:ee:ff"), "nothing here 10.0.0.1 aa:bb:cc:dd:ee:ff");
+        assert_eq!(
+            run("HPJ8697ASG707SU03Y in datacenter"),
+            "HPJ8697AQK123AB45Z in location-1"
+        );
+        assert_eq!(
+            run("nothing here 10.0.0.1 aa:bb:cc:dd:ee:ff"),
+            "nothing here 10.0.0.1 aa:bb:cc:dd:ee:ff"
+        );
         assert_eq!(run(""), "");
         assert_eq!(run("1.2.3"), "1.2.3");
         assert_eq!(run("00:18:71"), "00:18:71");
