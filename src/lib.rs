@@ -2,10 +2,15 @@
 //!
 //! # Layout
 //! - [`snmp`]: the SNMP engine: BER codec, v1/v2c/v3 (USM) messages, one dispatcher multiplexing
-//!   thousands of requests over a few UDP sockets, walks, and an agent that serves walk files.
-//! - [`walk`]: net-snmp walk files: parsing every style, writing `-On` text, anonymising captures.
-//! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, exit codes. The only
-//!   module that prints.
+//!   thousands of requests over a few UDP sockets, sessions with classified errors, adaptive
+//!   GETBULK walks, and an agent that serves walk files (`sonde simulate`).
+//! - [`walk`]: net-snmp walk files: parsing every style, writing `-On` text, anonymising
+//!   captures (`sonde capture --anonymize`).
+//! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
+//!   codes. The only module that prints.
+//!
+//! Data: `mibs/` (symbolic OID names for walk files). Tests: `tests/tests.rs` (one integration
+//! binary; the bundled walks live gzipped in `tests/resources/walks`). Benchmarks: `benches/`.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod cli;

@@ -202,6 +202,19 @@ fn sonde_capture_of_sonde_simulate_gives_the_walk_back() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
+    // The same with --anonymize, to stdout.
+    let anonymized = Command::new(bin)
+        .args([
+            "capture",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .args(["--community", "secret", "--anonymize"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     let _ = sim.kill();
     let _ = sim.wait();
     assert!(
@@ -209,11 +222,37 @@ fn sonde_capture_of_sonde_simulate_gives_the_walk_back() {
         "capture failed: {}",
         String::from_utf8_lossy(&capture.stderr)
     );
+    assert!(
+        anonymized.status.success(),
+        "{}",
+        String::from_utf8_lossy(&anonymized.stderr)
+    );
+    let anon = sonde::walk::parse(&anonymized.stdout);
+    assert!(anon.errors.is_empty(), "{:?}", anon.errors);
     let served = load_walks(std::slice::from_ref(&walk_file))
         .unwrap()
         .remove(0);
     let back = sonde::walk::read(&out_file).unwrap();
     assert!(back.errors.is_empty(), "{:?}", back.errors);
     diff("capture", served.mib.objects(), &back.varbinds);
+    // Anonymised: same objects, other values where they identify the device.
+    assert_eq!(anon.varbinds.len(), back.varbinds.len());
+    let value_of = |vbs: &[Varbind], o: &str| {
+        let o: Oid = o.parse().unwrap();
+        vbs.iter().find(|v| v.oid == o).map(|v| v.value.clone())
+    };
+    for port in ["1", "100", "910"] {
+        let o = format!("1.3.6.1.2.1.2.2.1.6.{port}");
+        let before = value_of(&back.varbinds, &o).unwrap();
+        let after = value_of(&anon.varbinds, &o).unwrap();
+        assert_eq!(before.as_bytes().unwrap().len(), 6);
+        assert_eq!(after.as_bytes().unwrap().len(), 6);
+        assert_ne!(before, after, "MAC of port {port} kept");
+    }
+    assert_eq!(
+        value_of(&back.varbinds, "1.3.6.1.2.1.1.2.0"),
+        value_of(&anon.varbinds, "1.3.6.1.2.1.1.2.0"),
+        "sysObjectID must survive"
+    );
     let _ = std::fs::remove_dir_all(&out_dir);
 }

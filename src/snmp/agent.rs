@@ -14,6 +14,7 @@ use super::credential::Version;
 use super::message::{self, CommunityMessage, Message};
 use super::oid::Oid;
 use super::pdu::{ErrorStatus, Pdu, PduType};
+use super::transport::bind_socket;
 use super::value::{Value, Varbind};
 
 /// Most repetitions one GETBULK is allowed to ask for; more are capped.
@@ -361,7 +362,7 @@ impl Simulator {
         let mut tasks = JoinSet::new();
         let opts = Arc::new(opts);
         for (addr, communities) in listeners {
-            let socket = bind(addr)?;
+            let socket = bind_socket(addr, 8 << 20)?;
             addrs.push(socket.local_addr()?);
             tasks.spawn(serve(socket, Arc::new(communities), Arc::clone(&opts)));
         }
@@ -378,23 +379,6 @@ impl Simulator {
     pub async fn shutdown(mut self) {
         self.tasks.shutdown().await;
     }
-}
-
-fn bind(addr: SocketAddr) -> std::io::Result<UdpSocket> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let domain = if addr.is_ipv4() {
-        Domain::IPV4
-    } else {
-        Domain::IPV6
-    };
-    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
-    super::transport::set_buffers(&socket, 8 << 20);
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    UdpSocket::from_std(socket.into())
 }
 
 async fn serve(socket: UdpSocket, communities: Arc<Communities>, opts: Arc<AgentOptions>) {

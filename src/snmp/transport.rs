@@ -230,7 +230,8 @@ impl Dispatcher {
     }
 }
 
-fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<UdpSocket> {
+/// A non-blocking UDP socket bound to `addr` with large buffers (IPv6 sockets are v6-only).
+pub(crate) fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
     let domain = if addr.is_ipv4() {
         Domain::IPV4
@@ -249,7 +250,7 @@ fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<UdpSocket> {
 
 /// Asks for large socket buffers: forced beyond `net.core.rmem_max` when privileged, else as
 /// large as the sysctl allows. Failure only costs drops under bursts, so it is not an error.
-pub(crate) fn set_buffers(socket: &socket2::Socket, size: usize) {
+fn set_buffers(socket: &socket2::Socket, size: usize) {
     use nix::sys::socket::{setsockopt, sockopt};
     if setsockopt(socket, sockopt::RcvBufForce, &size).is_err() {
         let _ = socket.set_recv_buffer_size(size);
