@@ -55,11 +55,24 @@ impl Mib {
         self.objects.is_empty()
     }
 
-    fn get(&self, oid: &Oid) -> Option<&Value> {
+    /// The value of exactly `oid`.
+    #[must_use]
+    pub fn lookup(&self, oid: &Oid) -> Option<&Value> {
         self.objects
             .binary_search_by(|vb| vb.oid.cmp(oid))
             .ok()
             .map(|i| &self.objects[i].value)
+    }
+
+    /// Every object under `root` (excluding `root` itself), in OID order.
+    #[must_use]
+    pub fn subtree(&self, root: &Oid) -> &[Varbind] {
+        let start = self.objects.partition_point(|vb| vb.oid <= *root);
+        let len = self.objects[start..]
+            .iter()
+            .take_while(|vb| vb.oid.starts_with(root))
+            .count();
+        &self.objects[start..start + len]
     }
 
     /// The first object after `oid` (skipping Counter64 for v1, which cannot carry it).
@@ -229,7 +242,7 @@ fn answer(req: &Pdu, version: Version, mib: &Mib, opts: &AgentOptions) -> Option
         PduType::Get => {
             let mut out = Vec::with_capacity(req.varbinds.len());
             for (i, vb) in req.varbinds.iter().enumerate() {
-                match mib.get(&vb.oid) {
+                match mib.lookup(&vb.oid) {
                     Some(v) if !(v1 && matches!(v, Value::Counter64(_))) => {
                         out.push(Varbind::new(vb.oid.clone(), v.clone()));
                     }

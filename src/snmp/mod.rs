@@ -34,6 +34,8 @@ pub mod message;
 pub mod oid;
 /// PDUs and error statuses.
 pub mod pdu;
+/// Live sessions and walk files behind one trait.
+pub mod source;
 /// The shared-socket request dispatcher.
 pub mod transport;
 /// The client side of the User-based Security Model.
@@ -48,6 +50,7 @@ pub use client::{Client, Session, Target};
 pub use credential::{AuthProtocol, Credential, PrivProtocol, UsmUser, Version};
 pub use error::{Result, SnmpError};
 pub use oid::{Oid, OidParseError};
+pub use source::Source;
 pub use transport::DispatcherConfig;
 pub use value::{Value, Varbind};
 pub use walker::{WalkEnd, WalkOptions, WalkResult, walk};
