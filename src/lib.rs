@@ -6,6 +6,7 @@
 //!   GETBULK walks, and an agent that serves walk files (`sonde simulate`).
 //! - [`walk`]: net-snmp walk files: parsing every style, writing `-On` text, anonymising
 //!   captures (`sonde capture --anonymize`).
+//! - [`model`]: domain types shared by engines and reporters (no wire formats).
 //! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
 //!   codes. The only module that prints.
 //!
@@ -14,5 +15,6 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod cli;
+pub mod model;
 pub mod snmp;
 pub mod walk;
