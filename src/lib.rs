@@ -7,6 +7,7 @@
 //! - [`walk`]: net-snmp walk files: parsing every style, writing `-On` text, anonymising
 //!   captures (`sonde capture --anonymize`).
 //! - [`model`]: domain types shared by engines and reporters (no wire formats).
+//! - [`report`]: wire formats: FusionInventory XML messages, JSON lines, tables.
 //! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
 //!   codes. The only module that prints.
 //!
@@ -16,5 +17,6 @@
 
 pub mod cli;
 pub mod model;
+pub mod report;
 pub mod snmp;
 pub mod walk;

@@ -2,5 +2,8 @@
 
 /// What SNMP identification tells about a device.
 pub mod device;
+/// What a discovery sweep learns about one address.
+pub mod discovery;
 
 pub use device::{DeviceType, SnmpInfo};
+pub use discovery::{Host, Netbios, Outcome};

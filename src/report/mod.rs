@@ -1,0 +1,7 @@
+//! Wire formats: the FusionInventory XML messages, JSON lines and tables. The only module that
+//! knows how GLPI wants results spelled; engines hand it domain types from `model`.
+
+/// NETDISCOVERY messages and the other output formats of discovery.
+pub mod netdiscovery;
+/// The XML tree and writer.
+pub mod xml;

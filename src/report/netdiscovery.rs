@@ -1,0 +1,265 @@
+//! NETDISCOVERY messages: the DEVICE element of a discovered host, the START / NBIP / END
+//! control messages (protocol.md §2.8, §3.2), and the same devices as JSON lines or a table.
+
+use std::fmt::Write as _;
+
+use super::xml::Element;
+use crate::model::Host;
+
+/// Version of the NetDiscovery task announced as MODULEVERSION (the FusionInventory 2.6 task's,
+/// which the server plug-ins know).
+pub const MODULE_VERSION: &str = "4.2";
+
+/// What every message of one job carries.
+#[derive(Clone, Debug)]
+pub struct Envelope {
+    /// DEVICEID.
+    pub device_id: String,
+    /// PROCESSNUMBER: the job's PID, echoed verbatim.
+    pub process_number: String,
+    /// QUERY (`NETDISCOVERY`).
+    pub query: &'static str,
+}
+
+impl Envelope {
+    /// The envelope of the command-line tool: DEVICEID `foo`, PROCESSNUMBER 1, as the Perl tool.
+    #[must_use]
+    pub fn cli() -> Self {
+        Self {
+            device_id: "foo".to_owned(),
+            process_number: "1".to_owned(),
+            query: "NETDISCOVERY",
+        }
+    }
+
+    fn request(&self, content: Element) -> String {
+        Element::new("REQUEST")
+            .child(content)
+            .child(Element::text("DEVICEID", &self.device_id))
+            .child(Element::text("QUERY", self.query))
+            .to_document()
+    }
+
+    /// START (once per range block).
+    #[must_use]
+    pub fn start(&self) -> String {
+        self.request(
+            Element::new("CONTENT")
+                .child(
+                    Element::new("AGENT")
+                        .child(Element::text("AGENTVERSION", env!("CARGO_PKG_VERSION")))
+                        .child(Element::text("START", "1")),
+                )
+                .child(Element::text("MODULEVERSION", MODULE_VERSION))
+                .child(Element::text("PROCESSNUMBER", &self.process_number)),
+        )
+    }
+
+    /// NBIP: number of addresses of the job (no MODULEVERSION, as captured).
+    #[must_use]
+    pub fn nbip(&self, count: u128) -> String {
+        self.request(
+            Element::new("CONTENT")
+                .child(Element::new("AGENT").child(Element::text("NBIP", count.to_string())))
+                .child(Element::text("PROCESSNUMBER", &self.process_number)),
+        )
+    }
+
+    /// END, sent once (the Perl agent's duplicate END is a bug not reproduced).
+    #[must_use]
+    pub fn end(&self) -> String {
+        self.request(
+            Element::new("CONTENT")
+                .child(Element::new("AGENT").child(Element::text("END", "1")))
+                .child(Element::text("MODULEVERSION", MODULE_VERSION))
+                .child(Element::text("PROCESSNUMBER", &self.process_number)),
+        )
+    }
+
+    /// One device message.
+    #[must_use]
+    pub fn device(&self, host: &Host) -> String {
+        self.request(
+            Element::new("CONTENT")
+                .child(device_element(host))
+                .child(Element::text("MODULEVERSION", MODULE_VERSION))
+                .child(Element::text("PROCESSNUMBER", &self.process_number)),
+        )
+    }
+}
+
+/// The reported fields of a host, in element order, each with its value(s).
+#[must_use]
+pub fn fields(host: &Host) -> Vec<(&'static str, String)> {
+    let mut f: Vec<(&'static str, String)> = Vec::with_capacity(16);
+    let mut put = |name: &'static str, value: Option<&str>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            f.push((name, v.to_owned()));
+        }
+    };
+    let snmp = host.snmp.as_ref();
+    put("AUTHSNMP", host.auth_id.as_deref());
+    put("CONTACT", snmp.and_then(|s| s.contact.as_deref()));
+    put("DESCRIPTION", snmp.and_then(|s| s.description.as_deref()));
+    put("DNSHOSTNAME", host.dns_hostname().as_deref());
+    put("ENTITY", host.entity.as_deref());
+    put("FIRMWARE", snmp.and_then(|s| s.firmware.as_deref()));
+    put("IP", Some(&host.ip.to_string()));
+    put("LOCATION", snmp.and_then(|s| s.location.as_deref()));
+    put("MAC", host.mac());
+    put("MANUFACTURER", snmp.and_then(|s| s.manufacturer.as_deref()));
+    let memory = snmp.and_then(|s| s.memory_mb).map(|m| m.to_string());
+    put("MEMORY", memory.as_deref());
+    put("MODEL", snmp.and_then(|s| s.model.as_deref()));
+    let nb = host.netbios.as_ref();
+    put("NETBIOSNAME", nb.and_then(|n| n.name.as_deref()));
+    put("SERIAL", snmp.and_then(|s| s.serial.as_deref()));
+    put("SNMPHOSTNAME", snmp.and_then(|s| s.name.as_deref()));
+    put("TYPE", snmp.and_then(|s| s.device_type).map(|t| t.as_str()));
+    put("UPTIME", snmp.and_then(|s| s.uptime.as_deref()));
+    put("USERSESSION", nb.and_then(|n| n.user.as_deref()));
+    put("WORKGROUP", nb.and_then(|n| n.workgroup.as_deref()));
+    f
+}
+
+/// The DEVICE element.
+#[must_use]
+pub fn device_element(host: &Host) -> Element {
+    let mut device = Element::new("DEVICE");
+    for (name, value) in fields(host) {
+        device.push(Element::text(name, value));
+    }
+    if let Some(s) = &host.snmp
+        && !s.ips.is_empty()
+    {
+        let mut ips = Element::new("IPS");
+        for ip in &s.ips {
+            ips.push(Element::text("IP", ip));
+        }
+        device.push(ips);
+    }
+    device
+}
+
+/// One JSON object (one line) per device, with the XML field names and `IPS` as an array,
+/// plus `OUTCOME`.
+#[must_use]
+pub fn json_line(host: &Host) -> String {
+    let mut map = serde_json::Map::new();
+    for (name, value) in fields(host) {
+        map.insert(name.to_owned(), serde_json::Value::String(value));
+    }
+    if let Some(s) = &host.snmp
+        && !s.ips.is_empty()
+    {
+        map.insert("IPS".to_owned(), s.ips.clone().into());
+    }
+    map.insert("OUTCOME".to_owned(), outcome_text(host).into());
+    serde_json::Value::Object(map).to_string()
+}
+
+fn outcome_text(host: &Host) -> String {
+    use crate::model::Outcome;
+    match &host.outcome {
+        Outcome::Snmp { .. } => "snmp".to_owned(),
+        Outcome::Alive => "alive".to_owned(),
+        Outcome::NoAnswer => "no answer".to_owned(),
+        Outcome::AuthFailed(e) => format!("authentication failed: {e}"),
+        Outcome::Error(e) => format!("error: {e}"),
+    }
+}
+
+/// Column titles of the table format.
+pub const TABLE_HEADER: &str = "IP               MAC                TYPE        MANUFACTURER  MODEL                 NAME                  DESCRIPTION";
+
+/// One table row.
+#[must_use]
+pub fn table_row(host: &Host) -> String {
+    let snmp = host.snmp.as_ref();
+    let cut = |s: Option<&str>, n: usize| -> String {
+        let s = s.unwrap_or("-").replace(['\r', '\n'], " ");
+        if s.chars().count() > n {
+            let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        } else {
+            s
+        }
+    };
+    let name = snmp
+        .and_then(|s| s.name.clone())
+        .or_else(|| host.netbios.as_ref().and_then(|n| n.name.clone()))
+        .or_else(|| host.dns_name.clone());
+    let mut row = String::with_capacity(160);
+    let _ = write!(
+        row,
+        "{:<16} {:<18} {:<11} {:<13} {:<21} {:<21} {}",
+        host.ip,
+        cut(host.mac(), 18),
+        cut(snmp.and_then(|s| s.device_type).map(|t| t.as_str()), 11),
+        cut(snmp.and_then(|s| s.manufacturer.as_deref()), 13),
+        cut(snmp.and_then(|s| s.model.as_deref()), 21),
+        cut(name.as_deref(), 21),
+        cut(snmp.and_then(|s| s.description.as_deref()), 60),
+    );
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DeviceType, Outcome, SnmpInfo};
+
+    #[test]
+    fn ping_only_host_matches_the_captured_message() {
+        let mut h = Host::new("127.0.0.1".parse().unwrap());
+        h.ping = true;
+        h.outcome = Outcome::Alive;
+        let env = Envelope::cli();
+        assert_eq!(
+            env.device(&h),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<REQUEST>\n  <CONTENT>\n    <DEVICE>\n      \
+             <DNSHOSTNAME>127.0.0.1</DNSHOSTNAME>\n      <IP>127.0.0.1</IP>\n    </DEVICE>\n    \
+             <MODULEVERSION>4.2</MODULEVERSION>\n    <PROCESSNUMBER>1</PROCESSNUMBER>\n  </CONTENT>\n  \
+             <DEVICEID>foo</DEVICEID>\n  <QUERY>NETDISCOVERY</QUERY>\n</REQUEST>\n"
+        );
+        assert!(h.is_reportable());
+    }
+
+    #[test]
+    fn control_messages_match_the_captured_ones() {
+        let env = Envelope::cli();
+        assert!(env.nbip(2).contains("<AGENT>\n      <NBIP>2</NBIP>\n    </AGENT>\n    <PROCESSNUMBER>1</PROCESSNUMBER>\n  </CONTENT>"));
+        assert!(!env.nbip(2).contains("MODULEVERSION"));
+        assert!(env.end().contains("<AGENT>\n      <END>1</END>\n    </AGENT>\n    <MODULEVERSION>4.2</MODULEVERSION>"));
+        assert!(env.start().contains("<START>1</START>"));
+    }
+
+    #[test]
+    fn snmp_device_fields_and_ips() {
+        let mut h = Host::new("10.1.2.3".parse().unwrap());
+        h.outcome = Outcome::Snmp { credential: 0 };
+        h.auth_id = Some("1".into());
+        h.snmp = Some(SnmpInfo {
+            name: Some("sw1".into()),
+            device_type: Some(DeviceType::Networking),
+            ips: vec!["10.1.2.3".into(), "192.168.0.1".into()],
+            mac: Some("00:11:22:33:44:55".into()),
+            ..SnmpInfo::default()
+        });
+        let x = device_element(&h);
+        let names: Vec<&str> = x.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["AUTHSNMP", "IP", "MAC", "SNMPHOSTNAME", "TYPE", "IPS"]);
+        let j: serde_json::Value = serde_json::from_str(&json_line(&h)).unwrap();
+        assert_eq!(j["IPS"][1], "192.168.0.1");
+        assert_eq!(j["TYPE"], "NETWORKING");
+        assert_eq!(j["OUTCOME"], "snmp");
+        assert!(table_row(&h).starts_with("10.1.2.3         00:11:22:33:44:55  NETWORKING"));
+    }
+
+    #[test]
+    fn silent_hosts_are_not_reportable() {
+        let h = Host::new("10.1.2.4".parse().unwrap());
+        assert!(!h.is_reportable());
+    }
+}
