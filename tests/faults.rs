@@ -252,3 +252,38 @@ async fn an_agent_that_stops_mid_walk_ends_in_a_timeout() {
     );
     task.abort();
 }
+
+/// A closed port answers with ICMP port unreachable: the request ends at once, classified,
+/// instead of waiting for its timeout.
+#[tokio::test]
+async fn a_closed_port_is_refused_at_once() {
+    let port = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port()
+    };
+    let client = Client::default();
+    for addr in [
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        format!("[::1]:{port}").parse().unwrap(),
+    ] {
+        let t = Target::new(addr, Credential::v2c("public"))
+            .with_timeout(Duration::from_secs(5))
+            .with_retries(2);
+        let started = std::time::Instant::now();
+        let err = client
+            .session(t)
+            .get(&[oid("1.3.6.1.2.1.1.5.0")])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, SnmpError::Unreachable { .. }),
+            "{addr}: {err:?}"
+        );
+        assert!(err.to_string().contains("unreachable"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{addr}: {:?}",
+            started.elapsed()
+        );
+    }
+}

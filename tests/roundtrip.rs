@@ -177,10 +177,14 @@ fn sonde_capture_of_sonde_simulate_gives_the_walk_back() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // The simulator says on stderr when it answers; a closed port would be refused at once.
+    let mut stderr = std::io::BufReader::new(sim.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    assert!(line.contains("answering on udp"), "simulate said: {line}");
     let out_dir = std::env::temp_dir().join(format!("sonde-capture-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let out_file = out_dir.join("capture.walk");
-    // The simulator needs a moment to load and bind: capture retries on its own timeout.
     let capture = Command::new(bin)
         .args([
             "capture",

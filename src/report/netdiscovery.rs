@@ -231,7 +231,9 @@ mod tests {
         let env = Envelope::cli();
         assert!(env.nbip(2).contains("<AGENT>\n      <NBIP>2</NBIP>\n    </AGENT>\n    <PROCESSNUMBER>1</PROCESSNUMBER>\n  </CONTENT>"));
         assert!(!env.nbip(2).contains("MODULEVERSION"));
-        assert!(env.end().contains("<AGENT>\n      <END>1</END>\n    </AGENT>\n    <MODULEVERSION>4.2</MODULEVERSION>"));
+        assert!(env.end().contains(
+            "<AGENT>\n      <END>1</END>\n    </AGENT>\n    <MODULEVERSION>4.2</MODULEVERSION>"
+        ));
         assert!(env.start().contains("<START>1</START>"));
     }
 
@@ -249,7 +251,10 @@ mod tests {
         });
         let x = device_element(&h);
         let names: Vec<&str> = x.children.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["AUTHSNMP", "IP", "MAC", "SNMPHOSTNAME", "TYPE", "IPS"]);
+        assert_eq!(
+            names,
+            ["AUTHSNMP", "IP", "MAC", "SNMPHOSTNAME", "TYPE", "IPS"]
+        );
         let j: serde_json::Value = serde_json::from_str(&json_line(&h)).unwrap();
         assert_eq!(j["IPS"][1], "192.168.0.1");
         assert_eq!(j["TYPE"], "NETWORKING");

@@ -300,9 +300,10 @@ impl Session {
             )
             .await;
         match (result, bad) {
-            (Err(SnmpError::Timeout { .. }), Some(source)) => {
-                Err(SnmpError::Decode { peer, source })
-            }
+            (Err(SnmpError::Timeout { .. }), Some(source)) => Err(SnmpError::Decode {
+                peer,
+                reason: source,
+            }),
             (r, _) => r,
         }
     }

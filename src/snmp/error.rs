@@ -130,22 +130,30 @@ pub enum SnmpError {
         oid: Option<Oid>,
     },
     /// The response could not be decoded.
-    #[error("{peer}: malformed response: {source}")]
+    #[error("{peer}: malformed response: {reason}")]
     Decode {
         /// The agent.
         peer: SocketAddr,
         /// What was wrong.
-        source: DecodeError,
+        reason: DecodeError,
+    },
+    /// The network refused the request (ICMP port or host unreachable): nothing listens there.
+    #[error("{peer}: unreachable: {reason}")]
+    Unreachable {
+        /// The agent.
+        peer: SocketAddr,
+        /// ECONNREFUSED (port unreachable), EHOSTUNREACH, ENETUNREACH…
+        reason: io::Error,
     },
     /// A socket operation failed.
-    #[error("{peer}: {op} failed: {source}")]
+    #[error("{peer}: {op} failed: {reason}")]
     Io {
         /// The agent (or local address for bind).
         peer: SocketAddr,
         /// The operation.
         op: &'static str,
         /// The OS error.
-        source: io::Error,
+        reason: io::Error,
     },
     /// The request cannot be made as asked (e.g. GETBULK with v1, an empty OID list).
     #[error("invalid request: {0}")]

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{OnceCell, Semaphore, mpsc};
 use tokio::task::JoinHandle;
@@ -58,9 +59,17 @@ pub enum Verdict<T> {
     Fail(SnmpError),
 }
 
+/// What reaches a waiting request.
+enum Incoming {
+    /// A datagram from the peer with the request's id.
+    Datagram(Vec<u8>),
+    /// The network refused the request (ICMP unreachable); carries the errno.
+    Refused(i32),
+}
+
 struct Waiter {
     peer: SocketAddr,
-    tx: mpsc::Sender<Vec<u8>>,
+    tx: mpsc::Sender<Incoming>,
 }
 
 struct Family {
@@ -157,10 +166,10 @@ impl Dispatcher {
         };
         cell.get_or_try_init(|| async {
             let socket = Arc::new(bind_socket(bind, self.inner.config.buffer_size).map_err(
-                |source| SnmpError::Io {
+                |reason| SnmpError::Io {
                     peer: bind,
                     op: "bind",
-                    source,
+                    reason,
                 },
             )?);
             let task = tokio::spawn(receive_loop(
@@ -204,17 +213,23 @@ impl Dispatcher {
                 .socket
                 .send_to(request, peer)
                 .await
-                .map_err(|source| SnmpError::Io {
+                .map_err(|reason| SnmpError::Io {
                     peer,
                     op: "send",
-                    source,
+                    reason,
                 })?;
             let deadline = tokio::time::Instant::now() + timeout;
             loop {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
                     Err(_) => break,
                     Ok(None) => return Err(SnmpError::InvalidRequest("dispatcher closed")),
-                    Ok(Some(reply)) => match accept(&reply) {
+                    Ok(Some(Incoming::Refused(errno))) => {
+                        return Err(SnmpError::Unreachable {
+                            peer,
+                            reason: std::io::Error::from_raw_os_error(errno),
+                        });
+                    }
+                    Ok(Some(Incoming::Datagram(reply))) => match accept(&reply) {
                         Verdict::Done(v) => return Ok(v),
                         Verdict::Fail(e) => return Err(e),
                         Verdict::Ignore => {}
@@ -243,6 +258,7 @@ pub(crate) fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<Ud
         socket.set_only_v6(true)?;
     }
     set_buffers(&socket, buffer);
+    super::errqueue::enable(&socket, addr.is_ipv6());
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
@@ -263,24 +279,51 @@ fn set_buffers(socket: &socket2::Socket, size: usize) {
 async fn receive_loop(socket: Arc<UdpSocket>, inner: std::sync::Weak<Inner>) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
-        let Ok((n, from)) = socket.recv_from(&mut buf).await else {
-            // Errors on an unconnected UDP socket (e.g. ICMP-induced) concern one datagram.
-            continue;
-        };
-        let Some(inner) = inner.upgrade() else { return };
-        let datagram = &buf[..n];
-        let Some((_, id)) = peek_id(datagram) else {
-            tracing::trace!(%from, len = n, "datagram that is not SNMP dropped");
+        tokio::select! {
+            received = socket.recv_from(&mut buf) => {
+                let Some(inner) = inner.upgrade() else { return };
+                match received {
+                    Ok((n, from)) => route(&inner, from, &buf[..n]),
+                    // With IP_RECVERR a refusal also fails the next receive: read the queue.
+                    Err(_) => refused(&inner, &socket),
+                }
+            }
+            ready = socket.ready(Interest::ERROR) => {
+                let Some(inner) = inner.upgrade() else { return };
+                if ready.is_ok_and(|r| r.is_error()) {
+                    refused(&inner, &socket);
+                }
+            }
+        }
+    }
+}
+
+fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
+    let Some((_, id)) = peek_id(datagram) else {
+        tracing::trace!(%from, len = datagram.len(), "datagram that is not SNMP dropped");
+        return;
+    };
+    let waiters = lock(&inner.waiters);
+    match waiters.get(&id) {
+        Some(w) if same_peer(w.peer, from) => {
+            // A full queue means duplicates nobody is reading: dropping them is right.
+            let _ = w.tx.try_send(Incoming::Datagram(datagram.to_vec()));
+        }
+        Some(_) => tracing::debug!(%from, id, "reply from an unexpected address dropped"),
+        None => tracing::trace!(%from, id, "late or unknown reply dropped"),
+    }
+}
+
+fn refused(inner: &Inner, socket: &UdpSocket) {
+    for r in super::errqueue::drain(socket) {
+        let Some((_, id)) = peek_id(&r.payload) else {
             continue;
         };
         let waiters = lock(&inner.waiters);
-        match waiters.get(&id) {
-            Some(w) if same_peer(w.peer, from) => {
-                // A full queue means duplicates nobody is reading: dropping them is right.
-                let _ = w.tx.try_send(datagram.to_vec());
-            }
-            Some(_) => tracing::debug!(%from, id, "reply from an unexpected address dropped"),
-            None => tracing::trace!(%from, id, "late or unknown reply dropped"),
+        if let Some(w) = waiters.get(&id)
+            && same_peer(w.peer, r.dest)
+        {
+            let _ = w.tx.try_send(Incoming::Refused(r.errno));
         }
     }
 }

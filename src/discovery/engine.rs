@@ -1,0 +1,140 @@
+//! The sweep: every address of the targets probed concurrently (bounded by a cap on addresses
+//! in flight), results streamed over a bounded channel as each address ends.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::snmp_probe::SnmpProbe;
+use super::targets::Targets;
+use crate::model::{Host, Outcome};
+
+/// Default cap on addresses probed at once.
+pub const DEFAULT_IN_FLIGHT: usize = 4096;
+
+/// Live counters of a sweep, readable while it runs (for a progress line).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Addresses in the sweep.
+    pub total: AtomicU64,
+    /// Addresses finished.
+    pub done: AtomicU64,
+    /// Hosts found (reportable).
+    pub found: AtomicU64,
+    /// Hosts identified over SNMP.
+    pub snmp: AtomicU64,
+}
+
+/// Which probes run on each address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProbeSet {
+    /// SNMP with every credential.
+    pub snmp: bool,
+}
+
+impl Default for ProbeSet {
+    fn default() -> Self {
+        Self { snmp: true }
+    }
+}
+
+/// A configured sweep.
+pub struct Sweep {
+    /// What to scan.
+    pub targets: Targets,
+    /// The SNMP probe.
+    pub snmp: Arc<SnmpProbe>,
+    /// Which probes run.
+    pub probes: ProbeSet,
+    /// Most addresses in flight.
+    pub in_flight: usize,
+    /// AUTHSNMP value for each credential index.
+    pub auth_ids: Vec<String>,
+    /// ENTITY to copy into each result.
+    pub entity: Option<String>,
+    /// Live counters.
+    pub progress: Arc<Progress>,
+}
+
+/// How a sweep went.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Addresses probed.
+    pub addresses: u64,
+    /// Reportable hosts.
+    pub found: u64,
+    /// Identified over SNMP.
+    pub snmp: u64,
+    /// Milliseconds.
+    pub elapsed_ms: u128,
+}
+
+struct Ctx {
+    snmp: Arc<SnmpProbe>,
+    probes: ProbeSet,
+    auth_ids: Vec<String>,
+    entity: Option<String>,
+}
+
+impl Sweep {
+    /// Runs the sweep, sending every probed host (reportable or not) to `out` as it ends. Ends
+    /// early, without error, when the receiver is dropped.
+    pub async fn run(self, out: mpsc::Sender<Host>) -> Summary {
+        let started = Instant::now();
+        let total = u64::try_from(self.targets.len()).unwrap_or(u64::MAX);
+        self.progress.total.store(total, Ordering::Relaxed);
+        let ctx = Arc::new(Ctx {
+            snmp: self.snmp,
+            probes: self.probes,
+            auth_ids: self.auth_ids,
+            entity: self.entity,
+        });
+        let mut addresses = self.targets.iter();
+        let mut running = JoinSet::new();
+        let cap = self.in_flight.max(1);
+        let mut summary = Summary::default();
+        loop {
+            while running.len() < cap {
+                let Some(ip) = addresses.next() else { break };
+                let ctx = Arc::clone(&ctx);
+                running.spawn(async move { probe(ip, &ctx).await });
+            }
+            let Some(joined) = running.join_next().await else { break };
+            let Ok(host) = joined else { continue };
+            summary.addresses += 1;
+            self.progress.done.fetch_add(1, Ordering::Relaxed);
+            if host.is_reportable() {
+                summary.found += 1;
+                self.progress.found.fetch_add(1, Ordering::Relaxed);
+            }
+            if matches!(host.outcome, Outcome::Snmp { .. }) {
+                summary.snmp += 1;
+                self.progress.snmp.fetch_add(1, Ordering::Relaxed);
+            }
+            if out.send(host).await.is_err() {
+                running.abort_all();
+                break;
+            }
+        }
+        summary.elapsed_ms = started.elapsed().as_millis();
+        summary
+    }
+}
+
+async fn probe(ip: IpAddr, ctx: &Ctx) -> Host {
+    let mut host = Host::new(ip);
+    host.entity.clone_from(&ctx.entity);
+    if ctx.probes.snmp {
+        let r = ctx.snmp.probe(ip).await;
+        if let Outcome::Snmp { credential } = r.outcome {
+            host.auth_id = ctx.auth_ids.get(credential).cloned();
+        }
+        host.outcome = r.outcome;
+        host.snmp = r.info;
+    }
+    host
+}

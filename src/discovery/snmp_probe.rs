@@ -1,0 +1,139 @@
+//! The SNMP part of probing one address: every credential (× port) tried at once, the first in
+//! the given order that answers wins, then identification with it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use crate::mib::{MibDb, identify};
+use crate::model::{Outcome, SnmpInfo};
+use crate::snmp::{Client, Credential, Oid, Session, SnmpError, Target};
+
+/// sysDescr.0, the probe FusionInventory uses to accept a v1/v2c session.
+const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
+
+/// What the SNMP probe needs, shared by every address of a sweep.
+pub struct SnmpProbe {
+    /// The client (one dispatcher for the whole sweep).
+    pub client: Client,
+    /// Credentials in the order they are to be preferred.
+    pub credentials: Vec<Credential>,
+    /// Ports to try (each with every credential).
+    pub ports: Vec<u16>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Resends after a timeout.
+    pub retries: u32,
+    /// Identification data.
+    pub db: Arc<MibDb>,
+}
+
+/// The result of the SNMP probe of one address.
+pub struct SnmpResult {
+    /// Snmp, NoAnswer, AuthFailed or Error.
+    pub outcome: Outcome,
+    /// Identification, when a credential answered.
+    pub info: Option<SnmpInfo>,
+}
+
+impl SnmpProbe {
+    /// Probes one address. All tries start together, so a dead address costs one
+    /// timeout × (retries + 1) however many credentials and ports there are.
+    pub async fn probe(&self, ip: IpAddr) -> SnmpResult {
+        let mut tries = JoinSet::new();
+        let mut order = Vec::new();
+        for &port in &self.ports {
+            for (index, credential) in self.credentials.iter().enumerate() {
+                let slot = order.len();
+                order.push(index);
+                let session = self.client.session(
+                    Target::new(SocketAddr::new(ip, port), credential.clone())
+                        .with_timeout(self.timeout)
+                        .with_retries(self.retries),
+                );
+                tries.spawn(async move {
+                    let r = session.get(&[Oid::from_slice(&SYS_DESCR)]).await;
+                    (slot, session, r)
+                });
+            }
+        }
+        let mut results: Vec<Option<Result<Session, SnmpError>>> = (0..order.len()).map(|_| None).collect();
+        let mut winner = None;
+        while let Some(joined) = tries.join_next().await {
+            let Ok((slot, session, r)) = joined else { continue };
+            results[slot] = Some(match r {
+                Ok(vbs) if vbs.first().is_some_and(|vb| !vb.value.is_exception()) => Ok(session),
+                Ok(_) => Err(SnmpError::InvalidRequest("sysDescr.0 is missing")),
+                Err(e) => Err(e),
+            });
+            // The first slot in order that succeeded, once every earlier one has failed.
+            if let Some(found) = first_success(&mut results) {
+                winner = Some(found);
+                break;
+            }
+        }
+        tries.abort_all();
+        match winner {
+            Some((slot, session)) => {
+                let credential = order[slot];
+                let info = match identify(&session, &self.db).await {
+                    Ok(info) => info,
+                    Err(e) => {
+                        tracing::debug!(%ip, error = %e, "identification incomplete");
+                        SnmpInfo::default()
+                    }
+                };
+                SnmpResult {
+                    outcome: Outcome::Snmp { credential },
+                    info: Some(info),
+                }
+            }
+            None => SnmpResult {
+                outcome: failure(results),
+                info: None,
+            },
+        }
+    }
+}
+
+/// Takes the winning session out once it is decided.
+fn first_success(results: &mut [Option<Result<Session, SnmpError>>]) -> Option<(usize, Session)> {
+    for (slot, r) in results.iter_mut().enumerate() {
+        match r {
+            None => return None,
+            Some(Ok(_)) => {
+                if let Some(Ok(session)) = r.take() {
+                    return Some((slot, session));
+                }
+                return None;
+            }
+            Some(Err(_)) => {}
+        }
+    }
+    None
+}
+
+/// The outcome when no credential answered: an authentication failure says more than a
+/// timeout, which says no more than silence.
+fn failure(results: Vec<Option<Result<Session, SnmpError>>>) -> Outcome {
+    let errors: Vec<SnmpError> = results
+        .into_iter()
+        .filter_map(|r| match r {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    if let Some(e) = errors.iter().find(|e| e.is_auth_failure()) {
+        return Outcome::AuthFailed(e.to_string());
+    }
+    if let Some(e) = errors
+        .iter()
+        .find(|e| !matches!(e, SnmpError::Timeout { .. }))
+    {
+        return Outcome::Error(e.to_string());
+    }
+    Outcome::NoAnswer
+}
+
