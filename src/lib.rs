@@ -6,6 +6,8 @@
 //!   GETBULK walks, and an agent that serves walk files (`sonde simulate`).
 //! - [`walk`]: net-snmp walk files: parsing every style, writing `-On` text, anonymising
 //!   captures (`sonde capture --anonymize`).
+//! - [`net`]: the other discovery probes: ICMP, NetBIOS, neighbour table, DNS; the rate limiter.
+//! - [`mib`]: SNMP device identification from run-time data (`mibs/`): type, maker, model, serial…
 //! - [`model`]: domain types shared by engines and reporters (no wire formats).
 //! - [`report`]: wire formats: FusionInventory XML messages, JSON lines, tables.
 //! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
@@ -16,7 +18,10 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 pub mod cli;
+pub mod discovery;
+pub mod mib;
 pub mod model;
+pub mod net;
 pub mod report;
 pub mod snmp;
 pub mod walk;

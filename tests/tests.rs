@@ -5,6 +5,10 @@
 mod cli;
 /// Misbehaving agents: non-increasing OIDs, garbage, error statuses, tooBig, silence mid-walk.
 mod faults;
+/// Device identification on every bundled walk, against both reference agents' results.
+mod identify;
+/// Discovery probes on loopback and in a private namespace: ICMP, NetBIOS, neighbours, DNS.
+mod probes;
 /// Every bundled walk through simulate → walk (sonde and snmpbulkwalk), and the binaries end to end.
 mod roundtrip;
 /// The SNMP client against the in-process simulator: operations, walks, errors, 10,000 in flight.

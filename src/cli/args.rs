@@ -213,56 +213,46 @@ impl fmt::Display for Cidr {
 /// One discovery probe of `--probes`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Probe {
-    /// ICMP echo (and timestamp) requests.
+    /// ICMP echo and timestamp requests.
     Icmp,
-    /// ARP requests on directly attached networks.
+    /// The kernel's neighbour (ARP) table, for MAC addresses.
     Arp,
     /// SNMP GETs with each credential.
     Snmp,
-    /// NetBIOS name queries.
+    /// NetBIOS node status queries.
     Netbios,
-    /// mDNS queries.
-    Mdns,
-    /// A TCP connection attempt to a port.
-    Tcp(u16),
+    /// Reverse DNS of the addresses that answered.
+    Dns,
 }
 
 impl FromStr for Probe {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let lower = text.trim().to_ascii_lowercase();
-        Ok(match lower.as_str() {
+        Ok(match text.trim().to_ascii_lowercase().as_str() {
             "icmp" | "ping" => Probe::Icmp,
             "arp" => Probe::Arp,
             "snmp" => Probe::Snmp,
             "netbios" => Probe::Netbios,
-            "mdns" => Probe::Mdns,
-            other => match other.strip_prefix("tcp:") {
-                Some(port) => match port.parse::<u16>() {
-                    Ok(port) if port > 0 => Probe::Tcp(port),
-                    _ => return Err(format!("`{port}` is not a TCP port (1-65535)")),
-                },
-                None => {
-                    return Err(format!(
-                        "unknown probe `{text}` (expected icmp, arp, snmp, netbios, mdns or tcp:PORT)"
-                    ));
-                }
-            },
+            "dns" => Probe::Dns,
+            _ => {
+                return Err(format!(
+                    "unknown probe `{text}` (expected icmp, arp, snmp, netbios or dns)"
+                ));
+            }
         })
     }
 }
 
 impl fmt::Display for Probe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Probe::Icmp => f.write_str("icmp"),
-            Probe::Arp => f.write_str("arp"),
-            Probe::Snmp => f.write_str("snmp"),
-            Probe::Netbios => f.write_str("netbios"),
-            Probe::Mdns => f.write_str("mdns"),
-            Probe::Tcp(port) => write!(f, "tcp:{port}"),
-        }
+        f.write_str(match self {
+            Probe::Icmp => "icmp",
+            Probe::Arp => "arp",
+            Probe::Snmp => "snmp",
+            Probe::Netbios => "netbios",
+            Probe::Dns => "dns",
+        })
     }
 }
 
@@ -306,12 +296,11 @@ mod tests {
 
     #[test]
     fn probes_parse_and_print() {
-        for text in ["icmp", "arp", "snmp", "netbios", "mdns", "tcp:22"] {
+        for text in ["icmp", "arp", "snmp", "netbios", "dns"] {
             assert_eq!(text.parse::<Probe>().unwrap().to_string(), text);
         }
         assert_eq!("PING".parse::<Probe>().unwrap(), Probe::Icmp);
-        assert!("tcp:0".parse::<Probe>().is_err());
-        assert!("tcp:70000".parse::<Probe>().is_err());
+        assert!("mdns".parse::<Probe>().is_err());
         assert!("udp:161".parse::<Probe>().is_err());
     }
 }

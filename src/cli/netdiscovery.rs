@@ -1,18 +1,35 @@
 //! `sonde netdiscovery` / `fusioninventory-netdiscovery`: find the devices of IP ranges.
 //!
 //! Options are those of FusionInventory's tool (protocol.md §6.4) plus sonde's own (`--range`,
-//! `--exclude`, `--rate`, `--retries`, `--probes`, `--format`, `--quiet`). The sweep engine is
-//! later work; `run` says so.
+//! `--exclude`, `--rate`, `--retries`, `--probes`, `--format`, `--quiet`, `--mibs`). `run` builds
+//! the sweep from them and prints each device as the engine finds it.
 
+use std::io::{IsTerminal as _, Write as _};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use clap::{ArgAction, Args};
+use tokio::sync::mpsc;
 
 use super::args::{Cidr, OutputFormat, Probe, Transport};
 use super::credentials::CredentialParser;
-use crate::snmp::Credential;
+use crate::discovery::engine::DEFAULT_IN_FLIGHT;
+use crate::discovery::{
+    Block, NeighbourCache, ProbeSet, Probes, Progress, SnmpProbe, Sweep, Targets,
+};
+use crate::mib::{MibDb, identify};
+use crate::model::{Host, Outcome};
+use crate::net::{NetbiosClient, NetbiosConfig, Pinger, PingerConfig, RateLimiter, ReverseDns};
+use crate::report::netdiscovery::{self, Envelope};
+use crate::snmp::{Client, Credential, DispatcherConfig, Mib};
+
+/// SNMP timeout when none is given (FusionInventory's tool documents 1 s but applies 60 s).
+const DEFAULT_TIMEOUT_SECS: u64 = 1;
 
 /// Options of `netdiscovery`.
 #[derive(Debug, Args)]
@@ -73,14 +90,15 @@ pub struct NetdiscoveryArgs {
     /// (repeatable).
     #[arg(long, value_name = "SPEC", value_parser = CredentialParser, help_heading = "SNMP")]
     pub credentials: Vec<Credential>,
-    /// SNMP timeout in seconds [default: 60 as in FusionInventory].
+    /// SNMP timeout in seconds [default: 1].
     #[arg(long, value_name = "SECS", help_heading = "SNMP")]
     pub timeout: Option<u64>,
-    /// SNMP retries per request.
+    /// SNMP retries per request [default: 0].
     #[arg(long, value_name = "N", help_heading = "SNMP")]
     pub retries: Option<u32>,
 
-    /// Probes to run on each address: icmp, arp, snmp, netbios, mdns, tcp:PORT (comma-separated).
+    /// Probes to run on each address: icmp, netbios, snmp, dns, arp (comma-separated) [default:
+    /// all].
     #[arg(
         long,
         value_name = "LIST",
@@ -88,7 +106,7 @@ pub struct NetdiscoveryArgs {
         help_heading = "Scan"
     )]
     pub probes: Vec<Probe>,
-    /// Addresses probed in parallel [default: 1 as in FusionInventory].
+    /// Most addresses probed at once [default: 4096].
     #[arg(long, value_name = "N", help_heading = "Scan")]
     pub threads: Option<usize>,
     /// Packets per second, all probes together.
@@ -113,6 +131,9 @@ pub struct NetdiscoveryArgs {
     /// Only print errors on stderr.
     #[arg(long, conflicts_with = "debug", help_heading = "Output")]
     pub quiet: bool,
+    /// Identification data to merge over the bundled mibs/ (a file or a directory).
+    #[arg(long, value_name = "PATH", help_heading = "Scan")]
+    pub mibs: Option<PathBuf>,
     /// More log output on stderr (repeatable).
     #[arg(long, action = ArgAction::Count, help_heading = "Output")]
     pub debug: u8,
@@ -120,6 +141,282 @@ pub struct NetdiscoveryArgs {
 
 /// Runs `netdiscovery`.
 pub(crate) fn run(args: NetdiscoveryArgs) -> anyhow::Result<ExitCode> {
-    drop(args);
-    Ok(super::not_yet_implemented("netdiscovery"))
+    if args.inventory {
+        anyhow::bail!(
+            "--inventory needs the network inventory engine, which is not in this build yet"
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let db = Arc::new(
+            MibDb::load(args.mibs.as_deref()).context("cannot load the identification data")?,
+        );
+        let mut out = Output::new(&args)?;
+        if !args.file.is_empty() {
+            return from_files(&args, &db, &mut out).await;
+        }
+        sweep(args, db, out).await
+    })
+}
+
+/// `--file`: identification of walk files, through the same code as live devices.
+async fn from_files(
+    args: &NetdiscoveryArgs,
+    db: &MibDb,
+    out: &mut Output,
+) -> anyhow::Result<ExitCode> {
+    // The GLPI agent reports walk files under a placeholder address; --first names one.
+    let ip: IpAddr = args
+        .first
+        .first()
+        .copied()
+        .unwrap_or(IpAddr::from([1, 1, 1, 1]));
+    for path in &args.file {
+        let walk =
+            crate::walk::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        for e in walk.errors.iter().take(5) {
+            tracing::warn!(file = %path.display(), "{e}");
+        }
+        let mib = Mib::new(walk.varbinds);
+        let mut host = Host::new(ip);
+        host.entity.clone_from(&args.entity);
+        let info = identify(&mib, db)
+            .await
+            .with_context(|| format!("cannot identify {}", path.display()))?;
+        host.outcome = Outcome::Snmp { credential: 0 };
+        host.auth_id = Some("1".to_owned());
+        host.snmp = Some(info);
+        out.host(&host)?;
+    }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn sweep(
+    args: NetdiscoveryArgs,
+    db: Arc<MibDb>,
+    mut out: Output,
+) -> anyhow::Result<ExitCode> {
+    let targets = targets(&args)?;
+    let credentials = super::credentials::resolve(&args.community, &args.credentials);
+    if args
+        .protocol
+        .iter()
+        .any(|p| matches!(p, Transport::TcpIpv4 | Transport::TcpIpv6))
+    {
+        anyhow::bail!("--protocol tcp/…: SNMP over TCP is not supported; use udp/ipv4 or udp/ipv6");
+    }
+    let ports = if args.port.is_empty() {
+        vec![161]
+    } else {
+        args.port.clone()
+    };
+    let auth_ids = (1..=credentials.len()).map(|i| i.to_string()).collect();
+    let progress = Arc::new(Progress::default());
+    let timeout = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1));
+    let set = probe_set(&args.probes);
+    let rate = RateLimiter::new(args.rate);
+    let pinger = if set.icmp {
+        match Pinger::with_config(PingerConfig {
+            rate: rate.clone(),
+            ..PingerConfig::default()
+        }) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!("no ICMP probe: {e}; the other probes go on");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let netbios = if set.netbios {
+        match NetbiosClient::new(NetbiosConfig {
+            rate: rate.clone(),
+            ..NetbiosConfig::default()
+        }) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                tracing::warn!("no NetBIOS probe: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let probes = Probes {
+        set,
+        snmp: SnmpProbe {
+            client: Client::new(DispatcherConfig {
+                rate,
+                ..DispatcherConfig::default()
+            }),
+            credentials,
+            ports,
+            timeout,
+            retries: args.retries.unwrap_or(0),
+            db,
+        },
+        pinger,
+        netbios,
+        dns: set.dns.then(|| ReverseDns::new(64, timeout)),
+        timeout: timeout * (args.retries.unwrap_or(0) + 1),
+        neighbours: NeighbourCache::default(),
+    };
+    let sweep = Sweep {
+        probes: Arc::new(probes),
+        in_flight: args.threads.unwrap_or(DEFAULT_IN_FLIGHT).max(1),
+        auth_ids,
+        entity: args.entity.clone(),
+        progress: Arc::clone(&progress),
+        targets,
+    };
+    let total = sweep.targets.len();
+    if args.control {
+        out.control(&Envelope::cli().start())?;
+        out.control(&Envelope::cli().nbip(total))?;
+    }
+    let (tx, mut rx) = mpsc::channel(256);
+    let engine = tokio::spawn(sweep.run(tx));
+    let ticker = (!args.quiet && std::io::stderr().is_terminal())
+        .then(|| tokio::spawn(progress_line(Arc::clone(&progress))));
+    while let Some(host) = rx.recv().await {
+        if host.is_reportable() {
+            out.host(&host)?;
+        }
+    }
+    let summary = engine.await.context("the sweep stopped unexpectedly")?;
+    if let Some(t) = ticker {
+        t.abort();
+        eprint!("\r\x1b[K");
+    }
+    if args.control {
+        out.control(&Envelope::cli().end())?;
+    }
+    out.finish()?;
+    tracing::info!(
+        addresses = summary.addresses,
+        found = summary.found,
+        snmp = summary.snmp,
+        elapsed_ms = summary.elapsed_ms,
+        "discovery done"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--probes`: the listed ones, or all when none is listed.
+fn probe_set(list: &[Probe]) -> ProbeSet {
+    if list.is_empty() {
+        return ProbeSet::default();
+    }
+    ProbeSet {
+        snmp: list.contains(&Probe::Snmp),
+        icmp: list.contains(&Probe::Icmp),
+        netbios: list.contains(&Probe::Netbios),
+        dns: list.contains(&Probe::Dns),
+        arp: list.contains(&Probe::Arp),
+    }
+}
+
+fn targets(args: &NetdiscoveryArgs) -> anyhow::Result<Targets> {
+    let mut blocks = Vec::new();
+    if args.first.len() != args.last.len() {
+        anyhow::bail!(
+            "each --first needs its --last ({} --first, {} --last)",
+            args.first.len(),
+            args.last.len()
+        );
+    }
+    for (first, last) in args.first.iter().zip(&args.last) {
+        blocks.push(Block::range(*first, *last)?);
+    }
+    for c in &args.range {
+        blocks.push(Block::cidr(c.addr, c.prefix)?);
+    }
+    let exclude = args
+        .exclude
+        .iter()
+        .map(|c| Block::cidr(c.addr, c.prefix))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Targets::new(blocks, exclude)?)
+}
+
+/// Prints a live progress line on stderr until aborted.
+async fn progress_line(p: Arc<Progress>) {
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tick.tick().await;
+        let total = p.total.load(Ordering::Relaxed);
+        let done = p.done.load(Ordering::Relaxed);
+        let found = p.found.load(Ordering::Relaxed);
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        let rate = done as f64 / secs;
+        let eta = if rate > 0.0 {
+            (total.saturating_sub(done)) as f64 / rate
+        } else {
+            0.0
+        };
+        eprint!("\r\x1b[K{done}/{total} addresses, {found} found, {rate:.0}/s, ETA {eta:.0}s");
+    }
+}
+
+/// Where results go: stdout in the chosen format, or one file per device with --save.
+struct Output {
+    format: OutputFormat,
+    save: Option<PathBuf>,
+    stdout: std::io::BufWriter<std::io::Stdout>,
+    header: bool,
+}
+
+impl Output {
+    fn new(args: &NetdiscoveryArgs) -> anyhow::Result<Self> {
+        if let Some(dir) = &args.save {
+            std::fs::create_dir_all(dir.join("netdiscovery"))
+                .with_context(|| format!("cannot create {}", dir.join("netdiscovery").display()))?;
+        }
+        Ok(Self {
+            format: args.format,
+            save: args.save.clone(),
+            stdout: std::io::BufWriter::new(std::io::stdout()),
+            header: false,
+        })
+    }
+
+    fn host(&mut self, host: &Host) -> anyhow::Result<()> {
+        if let Some(dir) = &self.save {
+            let path = dir.join("netdiscovery").join(format!("{}.xml", host.ip));
+            std::fs::write(&path, Envelope::cli().device(host))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            return Ok(());
+        }
+        match self.format {
+            OutputFormat::Xml => self
+                .stdout
+                .write_all(Envelope::cli().device(host).as_bytes())?,
+            OutputFormat::Json => writeln!(self.stdout, "{}", netdiscovery::json_line(host))?,
+            OutputFormat::Table => {
+                if !self.header {
+                    writeln!(self.stdout, "{}", netdiscovery::TABLE_HEADER)?;
+                    self.header = true;
+                }
+                writeln!(self.stdout, "{}", netdiscovery::table_row(host))?;
+            }
+        }
+        // Results stream: each device is visible as soon as it is found.
+        self.stdout.flush()?;
+        Ok(())
+    }
+
+    fn control(&mut self, message: &str) -> anyhow::Result<()> {
+        if self.format == OutputFormat::Xml && self.save.is_none() {
+            self.stdout.write_all(message.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.stdout.flush()?;
+        Ok(())
+    }
 }

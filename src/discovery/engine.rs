@@ -9,7 +9,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::snmp_probe::SnmpProbe;
+use super::probe::Probes;
 use super::targets::Targets;
 use crate::model::{Host, Outcome};
 
@@ -29,27 +29,12 @@ pub struct Progress {
     pub snmp: AtomicU64,
 }
 
-/// Which probes run on each address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProbeSet {
-    /// SNMP with every credential.
-    pub snmp: bool,
-}
-
-impl Default for ProbeSet {
-    fn default() -> Self {
-        Self { snmp: true }
-    }
-}
-
 /// A configured sweep.
 pub struct Sweep {
     /// What to scan.
     pub targets: Targets,
-    /// The SNMP probe.
-    pub snmp: Arc<SnmpProbe>,
-    /// Which probes run.
-    pub probes: ProbeSet,
+    /// The probes.
+    pub probes: Arc<Probes>,
     /// Most addresses in flight.
     pub in_flight: usize,
     /// AUTHSNMP value for each credential index.
@@ -74,8 +59,7 @@ pub struct Summary {
 }
 
 struct Ctx {
-    snmp: Arc<SnmpProbe>,
-    probes: ProbeSet,
+    probes: Arc<Probes>,
     auth_ids: Vec<String>,
     entity: Option<String>,
 }
@@ -88,7 +72,6 @@ impl Sweep {
         let total = u64::try_from(self.targets.len()).unwrap_or(u64::MAX);
         self.progress.total.store(total, Ordering::Relaxed);
         let ctx = Arc::new(Ctx {
-            snmp: self.snmp,
             probes: self.probes,
             auth_ids: self.auth_ids,
             entity: self.entity,
@@ -103,7 +86,9 @@ impl Sweep {
                 let ctx = Arc::clone(&ctx);
                 running.spawn(async move { probe(ip, &ctx).await });
             }
-            let Some(joined) = running.join_next().await else { break };
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
             let Ok(host) = joined else { continue };
             summary.addresses += 1;
             self.progress.done.fetch_add(1, Ordering::Relaxed);
@@ -126,15 +111,10 @@ impl Sweep {
 }
 
 async fn probe(ip: IpAddr, ctx: &Ctx) -> Host {
-    let mut host = Host::new(ip);
+    let mut host = ctx.probes.probe(ip).await;
     host.entity.clone_from(&ctx.entity);
-    if ctx.probes.snmp {
-        let r = ctx.snmp.probe(ip).await;
-        if let Outcome::Snmp { credential } = r.outcome {
-            host.auth_id = ctx.auth_ids.get(credential).cloned();
-        }
-        host.outcome = r.outcome;
-        host.snmp = r.info;
+    if let Outcome::Snmp { credential } = host.outcome {
+        host.auth_id = ctx.auth_ids.get(credential).cloned();
     }
     host
 }

@@ -3,11 +3,14 @@
 
 /// The sweep engine.
 pub mod engine;
+/// Probing one address with every probe kind.
+pub mod probe;
 /// The SNMP probe of one address.
 pub mod snmp_probe;
 /// Address ranges, blocks and exclusions.
 pub mod targets;
 
-pub use engine::{ProbeSet, Progress, Summary, Sweep};
+pub use engine::{Progress, Summary, Sweep};
+pub use probe::{NeighbourCache, ProbeSet, Probes};
 pub use snmp_probe::SnmpProbe;
 pub use targets::{Block, TargetError, Targets};

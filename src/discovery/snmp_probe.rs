@@ -59,10 +59,13 @@ impl SnmpProbe {
                 });
             }
         }
-        let mut results: Vec<Option<Result<Session, SnmpError>>> = (0..order.len()).map(|_| None).collect();
+        let mut results: Vec<Option<Result<Session, SnmpError>>> =
+            (0..order.len()).map(|_| None).collect();
         let mut winner = None;
         while let Some(joined) = tries.join_next().await {
-            let Ok((slot, session, r)) = joined else { continue };
+            let Ok((slot, session, r)) = joined else {
+                continue;
+            };
             results[slot] = Some(match r {
                 Ok(vbs) if vbs.first().is_some_and(|vb| !vb.value.is_exception()) => Ok(session),
                 Ok(_) => Err(SnmpError::InvalidRequest("sysDescr.0 is missing")),
@@ -116,7 +119,7 @@ fn first_success(results: &mut [Option<Result<Session, SnmpError>>]) -> Option<(
 }
 
 /// The outcome when no credential answered: an authentication failure says more than a
-/// timeout, which says no more than silence.
+/// refusal (the host is there, without SNMP), which says more than silence.
 fn failure(results: Vec<Option<Result<Session, SnmpError>>>) -> Outcome {
     let errors: Vec<SnmpError> = results
         .into_iter()
@@ -130,10 +133,16 @@ fn failure(results: Vec<Option<Result<Session, SnmpError>>>) -> Outcome {
     }
     if let Some(e) = errors
         .iter()
-        .find(|e| !matches!(e, SnmpError::Timeout { .. }))
+        .find(|e| !matches!(e, SnmpError::Timeout { .. } | SnmpError::Unreachable { .. }))
     {
         return Outcome::Error(e.to_string());
     }
-    Outcome::NoAnswer
+    let refused = errors.iter().any(|e| {
+        matches!(e, SnmpError::Unreachable { reason, .. } if reason.kind() == std::io::ErrorKind::ConnectionRefused)
+    });
+    if refused {
+        Outcome::Alive
+    } else {
+        Outcome::NoAnswer
+    }
 }
-

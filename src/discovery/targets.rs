@@ -93,7 +93,11 @@ impl Block {
             return Err(TargetError::BadPrefix { addr, prefix });
         }
         let host_bits = width - u32::from(prefix);
-        let mask = if host_bits == 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
+        let mask = if host_bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        };
         Ok(Self {
             v6,
             start: n & !mask,
@@ -155,14 +159,14 @@ impl Targets {
         for b in merge(include) {
             let mut pieces = vec![b];
             for x in exclude.iter().filter(|x| x.v6 == b.v6) {
-                pieces = pieces
-                    .into_iter()
-                    .flat_map(|p| subtract(p, *x))
-                    .collect();
+                pieces = pieces.into_iter().flat_map(|p| subtract(p, *x)).collect();
             }
             blocks.extend(pieces);
         }
-        let count = blocks.iter().map(Block::len).fold(0u128, u128::saturating_add);
+        let count = blocks
+            .iter()
+            .map(Block::len)
+            .fold(0u128, u128::saturating_add);
         if count == 0 {
             return Err(TargetError::Empty);
         }
@@ -205,10 +209,16 @@ fn subtract(b: Block, x: Block) -> Vec<Block> {
     }
     let mut out = Vec::with_capacity(2);
     if x.start > b.start {
-        out.push(Block { end: x.start - 1, ..b });
+        out.push(Block {
+            end: x.start - 1,
+            ..b
+        });
     }
     if x.end < b.end {
-        out.push(Block { start: x.end + 1, ..b });
+        out.push(Block {
+            start: x.end + 1,
+            ..b
+        });
     }
     out
 }
@@ -252,7 +262,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.len(), 256 - 2 - 10);
-        assert!(t.iter().all(|a| a != ip("192.168.1.15") && a != ip("192.168.1.0")));
+        assert!(
+            t.iter()
+                .all(|a| a != ip("192.168.1.15") && a != ip("192.168.1.0"))
+        );
         assert_eq!(t.blocks().len(), 2);
     }
 
@@ -266,7 +279,10 @@ mod tests {
             Block::range(ip("10.0.0.5"), ip("::1")),
             Err(TargetError::MixedFamilies { .. })
         ));
-        assert!(matches!(Block::cidr(ip("10.0.0.0"), 33), Err(TargetError::BadPrefix { .. })));
+        assert!(matches!(
+            Block::cidr(ip("10.0.0.0"), 33),
+            Err(TargetError::BadPrefix { .. })
+        ));
         let big = Targets::new(vec![Block::cidr(ip("2001:db8::"), 64).unwrap()], vec![]);
         assert!(matches!(big, Err(TargetError::TooLarge { .. })));
         let none = Targets::new(

@@ -101,4 +101,10 @@ pub struct SnmpInfo {
     pub ips: Vec<String>,
     /// Total memory in MB (MEMORY / RAM), when the device tells.
     pub memory_mb: Option<u64>,
+    /// The inventory extension the sysObjectID entry names (the reference agents' EXTMOD, e.g.
+    /// `Qlogic`), for inventory.
+    pub extmod: Option<String>,
+    /// The vendor modules of `mibs/vendors.toml` that applied, in the order they were consulted
+    /// (inventory runs the same ones).
+    pub mib_support: Vec<String>,
 }

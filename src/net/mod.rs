@@ -53,7 +53,7 @@ pub type Result<T> = std::result::Result<T, NetError>;
 pub enum NetError {
     /// The socket needs privileges the process lacks.
     #[error(
-        "{what} needs root or CAP_NET_RAW, or a net.ipv4.ping_group_range that includes the process's group"
+        "{what} needs root, CAP_NET_RAW, or a net.ipv4.ping_group_range with the process's group"
     )]
     NoPrivilege {
         /// The probe kind, e.g. `"ICMP"`.
@@ -89,7 +89,10 @@ pub enum NetError {
 /// Whether an OS error means "not allowed" rather than "broken".
 pub(crate) fn is_permission_error(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::PermissionDenied
-        || matches!(e.raw_os_error(), Some(code) if code == nix::libc::EPERM || code == nix::libc::EACCES)
+        || matches!(
+            e.raw_os_error(),
+            Some(code) if code == nix::libc::EPERM || code == nix::libc::EACCES
+        )
 }
 
 /// Fails with [`NetError::NoRuntime`] outside a tokio runtime (where creating sockets or spawning

@@ -8,7 +8,8 @@
 //! The bucket is a GCRA ("virtual scheduling"): packet `k` of a busy period may leave at
 //! `start + (k + 1 - burst) / pps`, computed in integer nanoseconds from the start of the period,
 //! so the pacing does not drift however long the sweep. After an idle spell the full burst is
-//! available again.
+//! available again. Tokio timers have a resolution of one millisecond: above 1,000 packets per
+//! second, packets leave in small groups each millisecond, the average rate staying exact.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -189,16 +190,17 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn partial_refill() {
-        let limiter = RateLimiter::with_burst(1000, 4);
-        // Four at once, then 1 ms apart: the bucket is empty at 6 ms.
+        // (Tokio timers have millisecond resolution: keep the instants whole milliseconds.)
+        let limiter = RateLimiter::with_burst(100, 4);
+        // Four at once, then 10 ms apart: the bucket is empty at 60 ms.
         assert_eq!(
             schedule(&limiter, 10).await,
-            vec![0, 0, 0, 0, 1000, 2000, 3000, 4000, 5000, 6000]
+            vec![0, 0, 0, 0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000]
         );
-        tokio::time::sleep(Duration::from_micros(1500)).await;
-        // 1.5 tokens recovered: one at once, the next at 8 ms, then back to 1 ms apart.
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        // 1.5 tokens recovered: one at once, the next at 80 ms, then back to 10 ms apart.
         let times = schedule(&limiter, 3).await;
-        assert_eq!(times, vec![0, 500, 1500]);
+        assert_eq!(times, vec![0, 5_000, 15_000]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -224,14 +226,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn cancelled_waiter_costs_nothing() {
-        let limiter = RateLimiter::with_burst(1000, 1);
+        let limiter = RateLimiter::with_burst(100, 1);
         limiter.acquire().await; // t = 0
-        // A waiter that gives up before its slot (1 ms) leaves no hole.
-        let gave_up =
-            tokio::time::timeout(Duration::from_micros(500), limiter.acquire()).await;
+        // A waiter that gives up before its slot (10 ms) leaves no hole.
+        let gave_up = tokio::time::timeout(Duration::from_millis(5), limiter.acquire()).await;
         assert!(gave_up.is_err());
         let t0 = Instant::now();
         limiter.acquire().await;
-        assert_eq!(t0.elapsed(), Duration::from_micros(500)); // at 1 ms, not 2 ms
+        assert_eq!(t0.elapsed(), Duration::from_millis(5)); // at 10 ms, not 20 ms
     }
 }

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::error::{Result, SnmpError};
 use super::message::peek_id;
+use crate::net::RateLimiter;
 
 /// Largest datagram we read.
 const MAX_DATAGRAM: usize = 65_535;
@@ -36,6 +37,8 @@ pub struct DispatcherConfig {
     pub buffer_size: usize,
     /// Most requests waiting for a reply at once; further requests wait for a slot.
     pub max_in_flight: usize,
+    /// Paces every datagram sent (shared with the other probe kinds of a sweep).
+    pub rate: RateLimiter,
 }
 
 impl Default for DispatcherConfig {
@@ -45,6 +48,7 @@ impl Default for DispatcherConfig {
             bind_v6: SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
             buffer_size: 8 << 20,
             max_in_flight: 16_384,
+            rate: RateLimiter::unlimited(),
         }
     }
 }
@@ -209,6 +213,7 @@ impl Dispatcher {
         };
         let attempts = retries.saturating_add(1);
         for _ in 0..attempts {
+            self.inner.config.rate.acquire().await;
             family
                 .socket
                 .send_to(request, peer)

@@ -1,0 +1,743 @@
+//! NetBIOS node status (RFC 1002 NBSTAT query for the name `*`, as `nbtstat -A` sends) over one
+//! shared UDP socket: the host's NetBIOS name, workgroup, logged-on user and adapter MAC.
+//!
+//! One receive task routes each reply to the waiting request by (address, transaction id); the
+//! waiter parses it. The destination port is configurable (default 137) so tests can talk to the
+//! fake [`responder`](crate::net::netbios::responder) on `127.0.0.1`. NetBIOS over TCP/IP is
+//! IPv4 only: IPv6 addresses get no answer without a packet being sent.
+//!
+//! Fields, as FusionInventory reads the name table: suffix 0x00 GROUP → workgroup, 0x03 UNIQUE →
+//! user session, 0x00 UNIQUE → NetBIOS name (unless it starts with `IS~`, an IIS anonymous
+//! account), the later entry winning when several match; the unit id → MAC (all-zero: none).
+//! Names are trimmed and stripped of control characters; bytes that are not UTF-8 are read as
+//! Latin-1.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+
+use super::rate::RateLimiter;
+use super::{NetError, Result, require_runtime, set_buffers};
+
+/// The NetBIOS name service port.
+pub const NAME_SERVICE_PORT: u16 = 137;
+/// RR type NBSTAT.
+const TYPE_NBSTAT: u16 = 0x0021;
+/// RR class IN.
+const CLASS_IN: u16 = 0x0001;
+/// Header: transaction id, flags, four counts.
+const HEADER: usize = 12;
+/// Flags bit of a response.
+const FLAG_RESPONSE: u16 = 0x8000;
+/// Name flags: group name, active.
+const NAME_GROUP: u16 = 0x8000;
+const NAME_ACTIVE: u16 = 0x0400;
+/// One name table entry: 15 characters, suffix, flags.
+const ENTRY: usize = 18;
+/// Largest datagram we read.
+const MAX_DATAGRAM: usize = 65_535;
+/// Replies queued per request before duplicates are dropped.
+const REPLY_QUEUE: usize = 2;
+/// Pause after a failed receive, so a persistent socket error cannot spin the receive task.
+const RECEIVE_ERROR_PAUSE: Duration = Duration::from_millis(10);
+/// Transaction ids are 16 bits: keep in-flight requests below that per address.
+const MAX_IN_FLIGHT_LIMIT: usize = 60_000;
+
+/// One entry of a node's name table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NbName {
+    /// The name, trimmed and sanitised.
+    pub name: String,
+    /// The 16th byte: 0x00 workstation / domain, 0x03 messenger (user), 0x20 file server…
+    pub suffix: u8,
+    /// A group name (else unique).
+    pub group: bool,
+}
+
+/// What a node status reply tells about a host.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NbStatus {
+    /// NETBIOSNAME: suffix 0x00 unique name.
+    pub name: Option<String>,
+    /// WORKGROUP: suffix 0x00 group name.
+    pub workgroup: Option<String>,
+    /// USERSESSION: suffix 0x03 unique name.
+    pub user: Option<String>,
+    /// MAC from the unit id, lower-case with colons; `None` when absent or all zero.
+    pub mac: Option<String>,
+    /// The whole name table.
+    pub names: Vec<NbName>,
+}
+
+/// The NBSTAT request for `*` with transaction id `trn_id` (50 bytes).
+#[must_use]
+pub fn node_status_request(trn_id: u16) -> Vec<u8> {
+    let mut p = Vec::with_capacity(50);
+    p.extend_from_slice(&trn_id.to_be_bytes());
+    // Flags 0 (query, no recursion), one question.
+    p.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    p.extend_from_slice(&wildcard_name());
+    p.extend_from_slice(&TYPE_NBSTAT.to_be_bytes());
+    p.extend_from_slice(&CLASS_IN.to_be_bytes());
+    p
+}
+
+/// `*` padded with NULs, first-level encoded (RFC 1001 §14.1) as one 32-byte label.
+fn wildcard_name() -> [u8; 34] {
+    let mut raw = [0u8; 16];
+    raw[0] = b'*';
+    let mut out = [0u8; 34];
+    out[0] = 32;
+    for (i, b) in raw.iter().enumerate() {
+        out[1 + 2 * i] = b'A' + (b >> 4);
+        out[2 + 2 * i] = b'A' + (b & 0x0f);
+    }
+    out
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    let s = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([s[0], s[1]]))
+}
+
+/// The transaction id of a name service response (flags bit 15 set).
+#[must_use]
+pub fn response_id(packet: &[u8]) -> Option<u16> {
+    let flags = be16(packet, 2)?;
+    if packet.len() < HEADER || flags & FLAG_RESPONSE == 0 {
+        return None;
+    }
+    be16(packet, 0)
+}
+
+/// Skips an encoded domain name at `at`, returning the offset after it.
+fn skip_name(packet: &[u8], mut at: usize) -> Option<usize> {
+    // A name has at most 127 labels in 255 bytes; bound the walk regardless of the bytes.
+    for _ in 0..128 {
+        let len = *packet.get(at)?;
+        match len {
+            0 => return at.checked_add(1),
+            l if l & 0xc0 == 0xc0 => {
+                packet.get(at + 1)?;
+                return at.checked_add(2);
+            }
+            l if l & 0xc0 != 0 => return None,
+            l => at = at.checked_add(1 + usize::from(l))?,
+        }
+    }
+    None
+}
+
+/// Parses a node status response: the NBSTAT answer's name table and unit id. `None` for
+/// anything else (a query, an error response, a truncated or malformed packet).
+#[must_use]
+pub fn parse_node_status(packet: &[u8]) -> Option<NbStatus> {
+    response_id(packet)?;
+    let flags = be16(packet, 2)?;
+    if flags & 0x000f != 0 || (flags >> 11) & 0x0f != 0 {
+        return None; // error rcode, or not a query opcode
+    }
+    let (questions, answers) = (be16(packet, 4)?, be16(packet, 6)?);
+    let mut at = HEADER;
+    for _ in 0..questions {
+        at = skip_name(packet, at)?.checked_add(4)?;
+    }
+    for _ in 0..answers {
+        at = skip_name(packet, at)?;
+        let kind = be16(packet, at)?;
+        let len = usize::from(be16(packet, at + 8)?);
+        let start = at + 10;
+        // A length running past the datagram is read as "the rest".
+        let end = start.checked_add(len)?.min(packet.len());
+        let rdata = packet.get(start..end)?;
+        if kind == TYPE_NBSTAT {
+            return Some(parse_rdata(rdata));
+        }
+        at = end;
+    }
+    None
+}
+
+fn parse_rdata(rdata: &[u8]) -> NbStatus {
+    let count = rdata.first().map_or(0, |&n| usize::from(n));
+    let table = rdata.get(1..).unwrap_or_default();
+    let mut status = NbStatus::default();
+    for entry in table.chunks_exact(ENTRY).take(count) {
+        let flags = u16::from_be_bytes([entry[16], entry[17]]);
+        let name = NbName {
+            name: sanitize(&entry[..15]),
+            suffix: entry[15],
+            group: flags & NAME_GROUP != 0,
+        };
+        let value = (!name.name.is_empty()).then(|| name.name.clone());
+        match (name.suffix, name.group) {
+            (0x00, true) => status.workgroup = value,
+            (0x03, false) => status.user = value,
+            (0x00, false) if !name.name.starts_with("IS~") => status.name = value,
+            _ => {}
+        }
+        status.names.push(name);
+    }
+    let mac_at = 1 + ENTRY * count.min(table.len() / ENTRY);
+    status.mac = rdata
+        .get(mac_at..mac_at + 6)
+        .filter(|m| m.iter().any(|&b| b != 0))
+        .map(|m| {
+            m.iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(":")
+        });
+    status
+}
+
+/// A name's characters: UTF-8 if valid, else Latin-1; control characters removed; trimmed.
+fn sanitize(raw: &[u8]) -> String {
+    let text = match std::str::from_utf8(raw) {
+        Ok(s) => s.to_owned(),
+        Err(_) => raw.iter().map(|&b| char::from(b)).collect(),
+    };
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    clean.trim().to_owned()
+}
+
+/// Settings of a [`NetbiosClient`].
+#[derive(Clone, Debug)]
+pub struct NetbiosConfig {
+    /// Destination port of the queries.
+    pub port: u16,
+    /// Local address of the socket (port 0 = any).
+    pub bind: SocketAddr,
+    /// Socket buffer size asked of the kernel.
+    pub buffer_size: usize,
+    /// Most requests waiting for an answer at once (at most 60,000); further requests wait.
+    pub max_in_flight: usize,
+    /// Paces the packets sent (shared with the other probe kinds).
+    pub rate: RateLimiter,
+}
+
+impl Default for NetbiosConfig {
+    fn default() -> Self {
+        Self {
+            port: NAME_SERVICE_PORT,
+            bind: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            buffer_size: 4 << 20,
+            max_in_flight: 16_384,
+            rate: RateLimiter::unlimited(),
+        }
+    }
+}
+
+/// Sends node status queries and routes their answers; cheap to clone (clones share the socket).
+///
+/// Must be created inside a tokio runtime; its receive task ends when the last clone is dropped.
+#[derive(Clone, Debug)]
+pub struct NetbiosClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    socket: Arc<UdpSocket>,
+    task: JoinHandle<()>,
+    shared: Arc<Shared>,
+    slots: Semaphore,
+    port: u16,
+    rate: RateLimiter,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    table: Mutex<Table>,
+    tickets: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Table {
+    waiters: HashMap<(Ipv4Addr, u16), Waiter>,
+    next: u16,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    ticket: u64,
+    tx: mpsc::Sender<Vec<u8>>,
+}
+
+fn lock(m: &Mutex<Table>) -> MutexGuard<'_, Table> {
+    // Single inserts/removes cannot leave the map inconsistent, so a poisoned lock is usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes a waiter when its request ends, however it ends.
+struct Registration<'a> {
+    shared: &'a Shared,
+    key: (Ipv4Addr, u16),
+    ticket: u64,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        let mut table = lock(&self.shared.table);
+        if table.waiters.get(&self.key).map(|w| w.ticket) == Some(self.ticket) {
+            table.waiters.remove(&self.key);
+        }
+    }
+}
+
+impl NetbiosClient {
+    /// A client with its socket bound as `config` says.
+    ///
+    /// # Errors
+    /// [`NetError::Io`] when the socket cannot be bound, [`NetError::NoRuntime`] outside a tokio
+    /// runtime.
+    pub fn new(config: NetbiosConfig) -> Result<Self> {
+        require_runtime("NetbiosClient")?;
+        let socket = bind(config.bind, config.buffer_size).map_err(|source| NetError::Io {
+            op: "bind NetBIOS socket",
+            source,
+        })?;
+        let socket = Arc::new(socket);
+        let shared = Arc::new(Shared {
+            table: Mutex::new(Table {
+                waiters: HashMap::new(),
+                next: rand::random(),
+            }),
+            tickets: AtomicU64::new(0),
+        });
+        let task = tokio::spawn(receive_loop(Arc::clone(&socket), Arc::clone(&shared)));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                socket,
+                task,
+                shared,
+                slots: Semaphore::new(config.max_in_flight.clamp(1, MAX_IN_FLIGHT_LIMIT)),
+                port: config.port,
+                rate: config.rate,
+            }),
+        })
+    }
+
+    /// The local address of the shared socket.
+    ///
+    /// # Errors
+    /// The OS error of `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.socket.local_addr()
+    }
+
+    /// Requests currently waiting for an answer.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        lock(&self.inner.shared.table).waiters.len()
+    }
+
+    /// One node status query to `ip`; `Ok(None)` when nothing (parsable) answers within
+    /// `timeout`, counted from the send (after any wait for the rate limiter or a slot), or for
+    /// an IPv6 address.
+    ///
+    /// # Errors
+    /// Local failures only: a send refused by the kernel (e.g. `EACCES` for a broadcast address).
+    pub async fn node_status(&self, ip: IpAddr, timeout: Duration) -> Result<Option<NbStatus>> {
+        let IpAddr::V4(ip) = ip.to_canonical() else {
+            return Ok(None);
+        };
+        let _slot = self
+            .inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| NetError::Unsupported {
+                what: "NetBIOS",
+                reason: "client closed",
+            })?;
+        let shared = &*self.inner.shared;
+        let (tx, mut rx) = mpsc::channel(REPLY_QUEUE);
+        let ticket = shared.tickets.fetch_add(1, Ordering::Relaxed);
+        let key = {
+            let mut table = lock(&shared.table);
+            let mut key = (ip, 0);
+            // Fewer requests than ids are ever in flight (the slots), so this finds a free one.
+            for _ in 0..=u32::from(u16::MAX) {
+                key.1 = table.next;
+                table.next = table.next.wrapping_add(1);
+                if !table.waiters.contains_key(&key) {
+                    break;
+                }
+            }
+            table.waiters.insert(key, Waiter { ticket, tx });
+            key
+        };
+        let _registration = Registration {
+            shared,
+            key,
+            ticket,
+        };
+        self.inner.rate.acquire().await;
+        let peer = SocketAddr::from((ip, self.inner.port));
+        if let Err(source) = self
+            .inner
+            .socket
+            .send_to(&node_status_request(key.1), peer)
+            .await
+        {
+            if is_unreachable_error(&source) {
+                return Ok(None);
+            }
+            return Err(NetError::Io {
+                op: "send NetBIOS node status request",
+                source,
+            });
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(reply)) => {
+                    if let Some(status) = parse_node_status(&reply) {
+                        return Ok(Some(status));
+                    }
+                    tracing::debug!(%ip, len = reply.len(), "malformed NetBIOS reply ignored");
+                }
+                Ok(None) | Err(_) => return Ok(None),
+            }
+        }
+    }
+}
+
+fn is_unreachable_error(e: &io::Error) -> bool {
+    use nix::libc::{EHOSTDOWN, EHOSTUNREACH, ENETDOWN, ENETUNREACH};
+    matches!(
+        e.raw_os_error(),
+        Some(c) if c == ENETUNREACH || c == EHOSTUNREACH || c == EHOSTDOWN || c == ENETDOWN
+    )
+}
+
+/// A non-blocking UDP socket bound to `addr` with large buffers.
+fn bind(addr: SocketAddr, buffer: usize) -> io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    set_buffers(&socket, buffer);
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
+}
+
+async fn receive_loop(socket: Arc<UdpSocket>, shared: Arc<Shared>) {
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let (n, from) = match socket.recv_from(&mut buf).await {
+            Ok(got) => got,
+            Err(e) => {
+                // On an unconnected UDP socket an error concerns one datagram at most.
+                tracing::trace!(error = %e, "NetBIOS receive failed");
+                tokio::time::sleep(RECEIVE_ERROR_PAUSE).await;
+                continue;
+            }
+        };
+        let Some(datagram) = buf.get(..n) else {
+            continue;
+        };
+        let (IpAddr::V4(ip), Some(id)) = (from.ip().to_canonical(), response_id(datagram)) else {
+            tracing::trace!(%from, len = n, "datagram that is not a NetBIOS response dropped");
+            continue;
+        };
+        let table = lock(&shared.table);
+        if let Some(waiter) = table.waiters.get(&(ip, id)) {
+            // A full queue holds duplicates nobody is reading: dropping them is right.
+            let _ = waiter.tx.try_send(datagram.to_vec());
+        } else {
+            tracing::trace!(%from, id, "late or unknown NetBIOS reply dropped");
+        }
+    }
+}
+
+/// A fake NetBIOS name service answering node status queries with a fixed name table, for tests
+/// and demonstrations on loopback.
+pub mod responder {
+    use super::{
+        CLASS_IN, HEADER, NAME_ACTIVE, NAME_GROUP, NbName, RECEIVE_ERROR_PAUSE, TYPE_NBSTAT,
+        skip_name, wildcard_name,
+    };
+    use tokio::net::UdpSocket;
+
+    /// The name table and adapter MAC a fake node reports.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct NodeTable {
+        /// Names, in reply order; longer than 15 bytes are cut.
+        pub names: Vec<NbName>,
+        /// The unit id.
+        pub mac: [u8; 6],
+    }
+
+    /// The transaction id of a node status query (NBSTAT for any name), `None` for anything else.
+    #[must_use]
+    pub fn node_status_query_id(packet: &[u8]) -> Option<u16> {
+        let flags = super::be16(packet, 2)?;
+        if flags & super::FLAG_RESPONSE != 0 || super::be16(packet, 4)? == 0 {
+            return None;
+        }
+        let at = skip_name(packet, HEADER)?;
+        (super::be16(packet, at)? == TYPE_NBSTAT).then_some(())?;
+        super::be16(packet, 0)
+    }
+
+    /// The node status response with transaction id `trn_id` describing `table`.
+    #[must_use]
+    pub fn node_status_response(trn_id: u16, table: &NodeTable) -> Vec<u8> {
+        let count = table.names.len().min(255);
+        let mut rdata = Vec::with_capacity(1 + 18 * count + 46);
+        rdata.push(u8::try_from(count).unwrap_or(u8::MAX));
+        for n in table.names.iter().take(count) {
+            let mut raw = [b' '; 15];
+            for (slot, b) in raw.iter_mut().zip(n.name.bytes()) {
+                *slot = b;
+            }
+            rdata.extend_from_slice(&raw);
+            rdata.push(n.suffix);
+            let flags = NAME_ACTIVE | if n.group { NAME_GROUP } else { 0 };
+            rdata.extend_from_slice(&flags.to_be_bytes());
+        }
+        rdata.extend_from_slice(&table.mac);
+        // The rest of the statistics block (jumpers, test result, counters…): zeros.
+        rdata.extend_from_slice(&[0; 40]);
+        let mut p = Vec::with_capacity(HEADER + 34 + 10 + rdata.len());
+        p.extend_from_slice(&trn_id.to_be_bytes());
+        // Response, authoritative answer; one answer record.
+        p.extend_from_slice(&[0x84, 0x00, 0, 0, 0, 1, 0, 0, 0, 0]);
+        p.extend_from_slice(&wildcard_name());
+        p.extend_from_slice(&TYPE_NBSTAT.to_be_bytes());
+        p.extend_from_slice(&CLASS_IN.to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0, 0]); // TTL
+        let len = u16::try_from(rdata.len()).unwrap_or(u16::MAX);
+        p.extend_from_slice(&len.to_be_bytes());
+        p.extend_from_slice(&rdata);
+        p
+    }
+
+    /// Answers every node status query arriving on `socket` with `table`, until the task is
+    /// dropped or aborted; other datagrams are ignored.
+    pub async fn serve(socket: UdpSocket, table: NodeTable) {
+        let mut buf = vec![0u8; 2048];
+        loop {
+            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                tokio::time::sleep(RECEIVE_ERROR_PAUSE).await;
+                continue;
+            };
+            let Some(id) = buf.get(..n).and_then(node_status_query_id) else {
+                continue;
+            };
+            // A lost reply is what a real network does too.
+            let _ = socket
+                .send_to(&node_status_response(id, &table), from)
+                .await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::responder::{NodeTable, node_status_query_id, node_status_response};
+    use super::*;
+
+    #[test]
+    fn request_bytes() {
+        let p = node_status_request(0x1a2b);
+        let mut expected = vec![0x1a, 0x2b, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x20, b'C', b'K'];
+        expected.extend_from_slice(&[b'A'; 30]);
+        expected.extend_from_slice(&[0, 0, 0x21, 0, 1]);
+        assert_eq!(p, expected);
+        assert_eq!(p.len(), 50);
+        assert_eq!(node_status_query_id(&p), Some(0x1a2b));
+        assert_eq!(response_id(&p), None);
+    }
+
+    /// A reply as Windows sends it, written out by hand: the answer name is a pointer to
+    /// offset 12 (as some stacks do), four names, then the unit id and a short statistics block.
+    fn windows_reply() -> Vec<u8> {
+        let mut p = vec![
+            0x1a, 0x2b, 0x84, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, // header
+            0xc0, 0x0c, // name: pointer
+            0x00, 0x21, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, // NBSTAT IN, TTL 0
+            0x00, 0x00, // rdlength, patched below
+            0x05, // five names
+        ];
+        let mut entry = |name: &[u8], suffix: u8, flags: u16| {
+            let mut raw = [b' '; 15];
+            raw[..name.len()].copy_from_slice(name);
+            p.extend_from_slice(&raw);
+            p.push(suffix);
+            p.extend_from_slice(&flags.to_be_bytes());
+        };
+        entry(b"DESKTOP-7QK2", 0x00, 0x0400);
+        entry(b"WORKGROUP", 0x00, 0x8400);
+        entry(b"DESKTOP-7QK2", 0x20, 0x0400);
+        entry(b"ALICE\x07", 0x03, 0x0400);
+        entry(b"WORKGROUP", 0x1e, 0x8400);
+        p.extend_from_slice(&[0x00, 0x1C, 0x42, 0xAB, 0xCD, 0xEF]);
+        p.extend_from_slice(&[0; 10]);
+        let rdlength = u16::try_from(p.len() - 24).unwrap().to_be_bytes();
+        p[22..24].copy_from_slice(&rdlength);
+        p
+    }
+
+    #[test]
+    fn parses_a_windows_reply() {
+        let status = parse_node_status(&windows_reply()).unwrap();
+        assert_eq!(status.name.as_deref(), Some("DESKTOP-7QK2"));
+        assert_eq!(status.workgroup.as_deref(), Some("WORKGROUP"));
+        assert_eq!(status.user.as_deref(), Some("ALICE"));
+        assert_eq!(status.mac.as_deref(), Some("00:1c:42:ab:cd:ef"));
+        assert_eq!(status.names.len(), 5);
+        assert_eq!(
+            status.names[4],
+            NbName {
+                name: "WORKGROUP".into(),
+                suffix: 0x1e,
+                group: true
+            }
+        );
+    }
+
+    #[test]
+    fn iis_names_zero_mac_and_latin1() {
+        let table = NodeTable {
+            names: vec![
+                NbName {
+                    name: "HOST".into(),
+                    suffix: 0,
+                    group: false,
+                },
+                NbName {
+                    name: "IS~HOST".into(),
+                    suffix: 0,
+                    group: false,
+                },
+                NbName {
+                    name: "\u{1}".into(),
+                    suffix: 3,
+                    group: false,
+                },
+            ],
+            mac: [0; 6],
+        };
+        let mut reply = node_status_response(7, &table);
+        let status = parse_node_status(&reply).unwrap();
+        assert_eq!(status.name.as_deref(), Some("HOST"));
+        assert_eq!(status.user, None, "only control characters");
+        assert_eq!(status.mac, None);
+        // A name in a legacy code page: 0xC9 is É in Latin-1.
+        let at = reply.len() - 46 - 3 * 18;
+        reply[at] = 0xc9;
+        assert_eq!(
+            parse_node_status(&reply).unwrap().name.as_deref(),
+            Some("ÉOST")
+        );
+    }
+
+    #[test]
+    fn responder_round_trip() {
+        let table = NodeTable {
+            names: vec![
+                NbName {
+                    name: "FILESRV".into(),
+                    suffix: 0x20,
+                    group: false,
+                },
+                NbName {
+                    name: "FILESRV".into(),
+                    suffix: 0x00,
+                    group: false,
+                },
+                NbName {
+                    name: "CORP".into(),
+                    suffix: 0x00,
+                    group: true,
+                },
+                NbName {
+                    name: "bob".into(),
+                    suffix: 0x03,
+                    group: false,
+                },
+            ],
+            mac: [0x02, 0x42, 0xac, 0x11, 0x00, 0x02],
+        };
+        let reply = node_status_response(0xbeef, &table);
+        assert_eq!(response_id(&reply), Some(0xbeef));
+        let status = parse_node_status(&reply).unwrap();
+        assert_eq!(
+            (status.name, status.workgroup, status.user, status.mac),
+            (
+                Some("FILESRV".into()),
+                Some("CORP".into()),
+                Some("bob".into()),
+                Some("02:42:ac:11:00:02".into())
+            )
+        );
+        assert_eq!(status.names, table.names);
+    }
+
+    #[test]
+    fn rejects_non_answers() {
+        let mut reply = windows_reply();
+        reply[3] = 0x03; // rcode NXDOMAIN
+        assert_eq!(parse_node_status(&reply), None);
+        assert_eq!(parse_node_status(&node_status_request(1)), None);
+        assert_eq!(parse_node_status(&[]), None);
+        // Truncated in the name table: the complete entries, no MAC.
+        let reply = windows_reply();
+        let status = parse_node_status(&reply[..25 + 18 * 2 + 5]).unwrap();
+        assert_eq!(status.names.len(), 2);
+        assert_eq!(status.name.as_deref(), Some("DESKTOP-7QK2"));
+        assert_eq!(status.mac, None);
+        // A name label with reserved high bits.
+        let mut bad = windows_reply();
+        bad[12] = 0x80;
+        assert_eq!(parse_node_status(&bad), None);
+    }
+
+    #[test]
+    fn never_panics_on_truncated_or_mutated_bytes() {
+        let samples = [
+            windows_reply(),
+            node_status_response(1, &NodeTable::default()),
+            node_status_request(3),
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for sample in &samples {
+            for cut in 0..=sample.len() {
+                let _ = parse_node_status(&sample[..cut]);
+                let _ = node_status_query_id(&sample[..cut]);
+            }
+            for _ in 0..3000 {
+                let mut p = sample.clone();
+                for _ in 0..(next() % 4 + 1) {
+                    let i = usize::try_from(next()).unwrap() % p.len();
+                    p[i] = u8::try_from(next() & 0xff).unwrap();
+                }
+                let cut = usize::try_from(next()).unwrap() % (p.len() + 1);
+                let _ = parse_node_status(&p);
+                let _ = parse_node_status(&p[..cut]);
+                let _ = node_status_query_id(&p);
+            }
+        }
+    }
+}

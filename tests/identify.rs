@@ -1,0 +1,287 @@
+//! Device identification on every bundled walk, compared with what the reference agents
+//! (FusionInventory 2.6 and GLPI agent) report for the same walk, and the requests it costs.
+//!
+//! Expectations: `tests/resources/walks/expected-discovery.json`, the `expected` blocks of
+//! `/work/shared/walks/expected.json` (fields both agents agree on), their `_differs` (fields they
+//! disagree on: matching either counts), and both agents' netdiscovery outputs.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use serde_json::Value as Json;
+use sonde::mib::{MibDb, identify};
+use sonde::model::SnmpInfo;
+use sonde::snmp::{Mib, Oid, Source, Varbind};
+
+use crate::util::{load_walk, walk_name, walk_paths, walks_dir};
+
+/// The fields of the `expected` blocks (`ports` is for inventory).
+const FIELDS: [&str; 11] = [
+    "DESCRIPTION",
+    "SNMPHOSTNAME",
+    "UPTIME",
+    "MAC",
+    "LOCATION",
+    "CONTACT",
+    "TYPE",
+    "MANUFACTURER",
+    "MODEL",
+    "SERIAL",
+    "FIRMWARE",
+];
+
+/// A walk file that counts what it is asked, as a live agent would see it.
+struct Counting {
+    mib: Mib,
+    gets: AtomicUsize,
+    get_varbinds: AtomicUsize,
+    walks: AtomicUsize,
+    /// Round trips the walks would cost with GETBULK max-repetitions 25.
+    walk_trips: AtomicUsize,
+}
+
+impl Counting {
+    fn new(mib: Mib) -> Self {
+        Self {
+            mib,
+            gets: AtomicUsize::new(0),
+            get_varbinds: AtomicUsize::new(0),
+            walks: AtomicUsize::new(0),
+            walk_trips: AtomicUsize::new(0),
+        }
+    }
+
+    fn requests(&self) -> usize {
+        self.gets.load(Ordering::Relaxed) + self.walk_trips.load(Ordering::Relaxed)
+    }
+}
+
+impl Source for Counting {
+    async fn get(&self, oids: &[Oid]) -> sonde::snmp::Result<Vec<Varbind>> {
+        self.gets.fetch_add(1, Ordering::Relaxed);
+        self.get_varbinds.fetch_add(oids.len(), Ordering::Relaxed);
+        Source::get(&self.mib, oids).await
+    }
+
+    async fn walk(&self, root: &Oid) -> sonde::snmp::Result<Vec<Varbind>> {
+        let rows = Source::walk(&self.mib, root).await?;
+        self.walks.fetch_add(1, Ordering::Relaxed);
+        // The last response also carries the first OID past the subtree.
+        self.walk_trips
+            .fetch_add(rows.len() / 25 + 1, Ordering::Relaxed);
+        Ok(rows)
+    }
+}
+
+/// Our result in the reference agents' keys.
+fn as_fields(info: &SnmpInfo) -> BTreeMap<&'static str, Json> {
+    let mut out = BTreeMap::new();
+    let mut put = |key, value: &Option<String>| {
+        if let Some(v) = value {
+            out.insert(key, Json::String(v.clone()));
+        }
+    };
+    put("DESCRIPTION", &info.description);
+    put("SNMPHOSTNAME", &info.name);
+    put("UPTIME", &info.uptime);
+    put("MAC", &info.mac);
+    put("LOCATION", &info.location);
+    put("CONTACT", &info.contact);
+    put("TYPE", &info.device_type.map(|t| t.as_str().to_owned()));
+    put("MANUFACTURER", &info.manufacturer);
+    put("MODEL", &info.model);
+    put("SERIAL", &info.serial);
+    put("FIRMWARE", &info.firmware);
+    if !info.ips.is_empty() {
+        out.insert(
+            "IPS",
+            Json::Array(info.ips.iter().cloned().map(Json::String).collect()),
+        );
+    }
+    out
+}
+
+fn show(v: Option<&Json>) -> String {
+    match v {
+        None | Some(Json::Null) => "-".to_owned(),
+        Some(Json::String(s)) => format!("{s:?}"),
+        Some(other) => {
+            let s = other.to_string();
+            if s.len() > 60 {
+                format!("{}…", &s[..60])
+            } else {
+                s
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    matched: usize,
+    total: usize,
+}
+
+impl Tally {
+    fn add(&mut self, ok: bool) {
+        self.total += 1;
+        self.matched += usize::from(ok);
+    }
+
+    fn pct(&self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            100.0 * self.matched as f64 / self.total as f64
+        }
+    }
+}
+
+#[tokio::test]
+async fn identification_agrees_with_the_reference_agents() {
+    let fixture: Json = serde_json::from_str(
+        &std::fs::read_to_string(walks_dir().join("expected-discovery.json")).unwrap(),
+    )
+    .unwrap();
+    let walks = fixture["walks"].as_object().unwrap();
+    let db = MibDb::bundled().unwrap();
+
+    let mut per_field: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut overall = Tally::default();
+    let mut differs = Tally::default();
+    let mut beyond: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    let mut differ_lines = Vec::new();
+    let mut requests = Vec::new();
+    let mut elapsed = std::time::Duration::ZERO;
+
+    for path in walk_paths() {
+        let name = walk_name(&path);
+        let case = &walks[&name];
+        let source = Counting::new(Mib::new(load_walk(&name).varbinds));
+        let started = Instant::now();
+        let info = identify(&source, db).await.unwrap();
+        elapsed += started.elapsed();
+        requests.push((
+            name.clone(),
+            source.gets.load(Ordering::Relaxed),
+            source.get_varbinds.load(Ordering::Relaxed),
+            source.walks.load(Ordering::Relaxed),
+            source.requests(),
+        ));
+        let ours = as_fields(&info);
+
+        let expected = case["expected"].as_object().unwrap();
+        for field in FIELDS {
+            let Some(want) = expected.get(field) else {
+                continue;
+            };
+            let ok = ours.get(field) == Some(want);
+            per_field.entry(field).or_default().add(ok);
+            overall.add(ok);
+            if !ok {
+                misses.push(format!(
+                    "{name}: {field}: ours {} expected {}",
+                    show(ours.get(field)),
+                    show(Some(want))
+                ));
+            }
+        }
+        for (field, by_agent) in case["differs"].as_object().unwrap() {
+            let got = ours.get(field.as_str());
+            let fi = &by_agent["fusioninventory-agent-2.6"];
+            let ga = &by_agent["glpi-agent"];
+            let same = |v: &Json| match v {
+                Json::Null => got.is_none(),
+                v => got == Some(v),
+            };
+            let ok = same(fi) || same(ga);
+            differs.add(ok);
+            let which = match (same(fi), same(ga)) {
+                (true, true) => "both",
+                (true, false) => "= FI 2.6",
+                (false, true) => "= GLPI",
+                (false, false) => "NEITHER",
+            };
+            differ_lines.push(format!(
+                "{name}: {field}: ours {} ({which}; FI {} / GLPI {})",
+                show(got),
+                show(Some(fi)),
+                show(Some(ga))
+            ));
+        }
+        // The reference outputs beyond `expected` and `differs` (IPS mostly).
+        for agent in ["fi26", "glpi"] {
+            let Some(reference) = case["reference"][agent].as_object() else {
+                continue;
+            };
+            for (field, want) in reference {
+                if expected.contains_key(field) || case["differs"].get(field).is_some() {
+                    continue;
+                }
+                let ok = ours.get(field.as_str()) == Some(want);
+                beyond
+                    .entry(format!("{agent} {field}"))
+                    .or_default()
+                    .add(ok);
+                if !ok {
+                    misses.push(format!(
+                        "{name}: {agent} {field}: ours {} reference {}",
+                        show(ours.get(field.as_str())),
+                        show(Some(want))
+                    ));
+                }
+            }
+        }
+    }
+
+    println!("\nper-field agreement with `expected` (both reference agents agree):");
+    for (field, t) in &per_field {
+        println!(
+            "  {field:<13} {:>3}/{:<3} {:6.1} %",
+            t.matched,
+            t.total,
+            t.pct()
+        );
+    }
+    println!(
+        "  {:<13} {:>3}/{:<3} {:6.1} %",
+        "OVERALL",
+        overall.matched,
+        overall.total,
+        overall.pct()
+    );
+    println!(
+        "\nfields the agents disagree on, matching one of them: {}/{} ({:.1} %)",
+        differs.matched,
+        differs.total,
+        differs.pct()
+    );
+    for line in &differ_lines {
+        println!("  {line}");
+    }
+    println!("\nreference outputs beyond `expected` (plus):");
+    for (key, t) in &beyond {
+        println!("  {key:<20} {:>3}/{:<3}", t.matched, t.total);
+    }
+    println!("\ndisagreements ({}):", misses.len());
+    for m in &misses {
+        println!("  {m}");
+    }
+    let total: usize = requests.iter().map(|r| r.4).sum();
+    println!(
+        "\nrequests per device (GETs + walk round trips at 25 rows each): mean {:.1} over {} walks; identification took {:?} in all",
+        total as f64 / requests.len() as f64,
+        requests.len(),
+        elapsed
+    );
+    for (name, gets, varbinds, walks, reqs) in &requests {
+        println!("  {reqs:>3} = {gets} GET ({varbinds} varbinds) + {walks} walk(s)  {name}");
+    }
+    assert!(
+        overall.pct() >= 95.0,
+        "overall agreement {:.1} % is below 95 %",
+        overall.pct()
+    );
+}
