@@ -3,6 +3,8 @@
 
 /// The command line: help of every subcommand, link names, exit codes.
 mod cli;
+/// Discovery end to end: live (simulate) equals --file, formats, control messages, errors.
+mod discovery;
 /// Misbehaving agents: non-increasing OIDs, garbage, error statuses, tooBig, silence mid-walk.
 mod faults;
 /// Device identification on every bundled walk, against both reference agents' results.

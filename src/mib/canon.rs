@@ -42,9 +42,14 @@ pub fn truthy(text: &str) -> bool {
     !text.is_empty() && text != "0"
 }
 
-/// getCanonicalString: strips one pair of surrounding quotes, reads the octets as UTF-8 (or
-/// Latin-1), folds control characters before a newline into that newline, cuts the last line at
-/// its first non-printable character and drops one trailing newline.
+/// getCanonicalString: strips one pair of surrounding quotes, takes the octets as UTF-8 (or
+/// Latin-1 when they are not UTF-8), folds a run of control octets ending in a newline into that
+/// newline, decodes (invalid sequences become U+FFFD), cuts the last line at its first
+/// non-printable character and drops one trailing newline.
+///
+/// The folding works on the UTF-8 octets, where 0x80–0x9F count as controls, as in the reference
+/// agents: a character whose last octet is one of those, right before a CR LF, is damaged the same
+/// way.
 #[must_use]
 pub fn string(bytes: &[u8]) -> String {
     let mut b = bytes;
@@ -60,32 +65,35 @@ pub fn string(bytes: &[u8]) -> String {
             break;
         }
     }
-    let chars: Vec<char> = text(b).chars().collect();
-    let mut out = String::with_capacity(chars.len());
+    let utf8: Vec<u8> = match std::str::from_utf8(b) {
+        Ok(_) => b.to_vec(),
+        Err(_) => text(b).into_bytes(),
+    };
+    let control = |c: u8| c < 0x20 || c == 0x7f || (0x80..=0x9f).contains(&c);
+    let mut folded = Vec::with_capacity(utf8.len());
     let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_control() {
-            out.push(chars[i]);
+    while i < utf8.len() {
+        if !control(utf8[i]) {
+            folded.push(utf8[i]);
             i += 1;
             continue;
         }
-        // A run of control characters: everything up to its last newline (if something comes
-        // before that newline) becomes one newline.
-        let end = chars[i..]
+        let end = utf8[i..]
             .iter()
-            .position(|c| !c.is_control())
-            .map_or(chars.len(), |n| i + n);
-        match chars[i..end].iter().rposition(|&c| c == '\n') {
+            .position(|&c| !control(c))
+            .map_or(utf8.len(), |n| i + n);
+        match utf8[i..end].iter().rposition(|&c| c == b'\n') {
             Some(last) if last > 0 => {
-                out.push('\n');
+                folded.push(b'\n');
                 i += last + 1;
             }
             _ => {
-                out.push(chars[i]);
+                folded.push(utf8[i]);
                 i += 1;
             }
         }
     }
+    let mut out = String::from_utf8_lossy(&folded).into_owned();
     // Perl's `s/[^\p{Print}\n].*$//`: `.` stops at newlines and `$` only matches at the end
     // (or before a final newline), so only a non-printable character on the last line cuts.
     let body = out.strip_suffix('\n').unwrap_or(&out);
@@ -326,6 +334,11 @@ mod tests {
         assert_eq!(string("网络".as_bytes()), "网络");
         // Latin-1 C1 controls cut the text.
         assert_eq!(string(&[b'a', 0x85, b'b']), "a");
+        // The reference agents fold CR LF on UTF-8 octets: Ä (C3 84) loses its 0x84.
+        assert_eq!(
+            string(b"Dummy System\r\nChinese: \xd6\xd0\xce\xc4\r\nNon-ASCII: \xff"),
+            "Dummy System\nChinese: \u{d6}\u{d0}\u{ce}\u{fffd}\nNon-ASCII: \u{ff}"
+        );
         assert_eq!(string(b""), "");
     }
 

@@ -242,10 +242,14 @@ impl<'a, S: Source> Ident<'a, S> {
                 Some(out)
             }
             Fetch::First(column) => {
-                if let Some(v) = self.fetch.get(&column.child(&[1])).await {
+                let one = column.child(&[1]);
+                if let Some(v) = self.fetch.get(&one).await {
                     if canon::raw(&v).is_some_and(|t| canon::truthy(&t)) {
                         return Some(vec![v]);
                     }
+                }
+                if self.fetch.not_implemented(&one) {
+                    return None;
                 }
                 let rows = self.fetch.walk(column).await;
                 rows.iter()

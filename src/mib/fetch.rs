@@ -8,8 +8,10 @@ use crate::snmp::{Oid, SnmpError, Source, Value, Varbind};
 /// Values seen so far for one device.
 pub(crate) struct Fetcher<'s, S> {
     source: &'s S,
-    /// GET answers; `None` = the agent has no such object.
+    /// GET answers; `None` = the agent has no such instance (or said nothing usable).
     values: HashMap<Oid, Option<Value>>,
+    /// GETs answered noSuchObject: the agent does not implement that object at all.
+    unknown: HashSet<Oid>,
     walks: HashMap<Oid, Vec<Varbind>>,
     /// Set after a timeout: the device is gone, later lookups find nothing.
     dead: bool,
@@ -20,6 +22,7 @@ impl<'s, S: Source> Fetcher<'s, S> {
         Self {
             source,
             values: HashMap::new(),
+            unknown: HashSet::new(),
             walks: HashMap::new(),
             dead: false,
         }
@@ -52,8 +55,11 @@ impl<'s, S: Source> Fetcher<'s, S> {
                 let mut by_oid: HashMap<Oid, Value> =
                     varbinds.into_iter().map(|vb| (vb.oid, vb.value)).collect();
                 for oid in ask {
-                    let value = by_oid.remove(&oid).filter(|v| !is_missing(v));
-                    self.values.insert(oid, value);
+                    let value = by_oid.remove(&oid);
+                    if matches!(value, Some(Value::NoSuchObject)) {
+                        self.unknown.insert(oid.clone());
+                    }
+                    self.values.insert(oid, value.filter(|v| !is_missing(v)));
                 }
                 Ok(())
             }
@@ -98,6 +104,12 @@ impl<'s, S: Source> Fetcher<'s, S> {
             self.walks.insert(root.clone(), rows);
         }
         self.walks.get(root).map_or(&[], Vec::as_slice)
+    }
+
+    /// True when a GET of `oid` was answered noSuchObject (its column is not implemented, so a
+    /// walk of it would find nothing).
+    pub(crate) fn not_implemented(&self, oid: &Oid) -> bool {
+        self.unknown.contains(oid)
     }
 
     /// True when `oid` is answered without asking the device.

@@ -244,7 +244,12 @@ pub async fn identify_from<S: Source + Sync>(
     id.set(Field::Mac, mac);
     let serial = match id.vendor_field(Field::Serial).await {
         Some(s) => Some(s),
-        None => id.first_of(list(&generic.serial)).await.value(),
+        None => {
+            // The firmware fallbacks are likely needed too: one GET for both lists.
+            let both = list(&generic.serial).iter().chain(list(&generic.firmware));
+            id.fetch.prefetch(prefetch_oids(both)).await;
+            id.first_of(list(&generic.serial)).await.value()
+        }
     };
     let serial = serial
         .and_then(|s| canon::serial(&s))
@@ -398,9 +403,15 @@ async fn mac_address<'a, S: Source + Sync>(
             return Some(mac);
         }
     }
-    let mut pool: Vec<&Value> = by_ip.iter().filter_map(|(_, i)| address_of(i)).collect();
+    // Empty addresses do not count (walk files do not even record them).
+    let given = |v: &&Value| v.as_bytes().is_none_or(|b| !b.is_empty());
+    let mut pool: Vec<&Value> = by_ip
+        .iter()
+        .filter_map(|(_, i)| address_of(i))
+        .filter(given)
+        .collect();
     if pool.is_empty() {
-        pool = addresses.iter().map(|(_, v)| v).collect();
+        pool = addresses.iter().map(|(_, v)| v).filter(given).collect();
     }
     let mut valid: Vec<String> = Vec::new();
     for mac in pool.into_iter().filter_map(canon::value_mac) {

@@ -95,6 +95,15 @@ pub(crate) fn is_permission_error(e: &io::Error) -> bool {
         )
 }
 
+/// Send errors that mean "no route to this host" rather than a local fault.
+pub(crate) fn is_unreachable_error(e: &io::Error) -> bool {
+    use nix::libc::{EHOSTDOWN, EHOSTUNREACH, ENETDOWN, ENETUNREACH};
+    matches!(
+        e.raw_os_error(),
+        Some(c) if c == ENETUNREACH || c == EHOSTUNREACH || c == EHOSTDOWN || c == ENETDOWN
+    )
+}
+
 /// Fails with [`NetError::NoRuntime`] outside a tokio runtime (where creating sockets or spawning
 /// the receive task would panic).
 pub(crate) fn require_runtime(what: &'static str) -> Result<()> {

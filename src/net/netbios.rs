@@ -24,7 +24,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 use super::rate::RateLimiter;
-use super::{NetError, Result, require_runtime, set_buffers};
+use super::{NetError, Result, is_unreachable_error, require_runtime, set_buffers};
 
 /// The NetBIOS name service port.
 pub const NAME_SERVICE_PORT: u16 = 137;
@@ -415,14 +415,6 @@ impl NetbiosClient {
             }
         }
     }
-}
-
-fn is_unreachable_error(e: &io::Error) -> bool {
-    use nix::libc::{EHOSTDOWN, EHOSTUNREACH, ENETDOWN, ENETUNREACH};
-    matches!(
-        e.raw_os_error(),
-        Some(c) if c == ENETUNREACH || c == EHOSTUNREACH || c == EHOSTDOWN || c == ENETDOWN
-    )
 }
 
 /// A non-blocking UDP socket bound to `addr` with large buffers.

@@ -214,15 +214,7 @@ impl Dispatcher {
         let attempts = retries.saturating_add(1);
         for _ in 0..attempts {
             self.inner.config.rate.acquire().await;
-            family
-                .socket
-                .send_to(request, peer)
-                .await
-                .map_err(|reason| SnmpError::Io {
-                    peer,
-                    op: "send",
-                    reason,
-                })?;
+            send(&family.socket, request, peer).await?;
             let deadline = tokio::time::Instant::now() + timeout;
             loop {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -248,6 +240,47 @@ impl Dispatcher {
             timeout,
         })
     }
+}
+
+/// Sends one datagram. With `IP_RECVERR`, an ICMP error about an *earlier* datagram (to any
+/// peer) can surface as the error of this send, which then did not go out: such errors are
+/// read off (the receive task routes them) and the send is tried again, a bounded number of
+/// times.
+async fn send(socket: &UdpSocket, request: &[u8], peer: SocketAddr) -> Result<()> {
+    let mut last = None;
+    for _ in 0..16 {
+        match socket.send_to(request, peer).await {
+            Ok(_) => return Ok(()),
+            Err(e) if is_stale_icmp_error(&e) => last = Some(e),
+            Err(reason) => {
+                return Err(SnmpError::Io {
+                    peer,
+                    op: "send",
+                    reason,
+                });
+            }
+        }
+    }
+    Err(SnmpError::Io {
+        peer,
+        op: "send",
+        reason: last.unwrap_or_else(|| std::io::Error::other("send kept failing")),
+    })
+}
+
+fn is_stale_icmp_error(e: &std::io::Error) -> bool {
+    use nix::errno::Errno;
+    e.kind() == std::io::ErrorKind::ConnectionRefused
+        || e.raw_os_error().is_some_and(|n| {
+            [
+                Errno::EHOSTUNREACH,
+                Errno::ENETUNREACH,
+                Errno::EHOSTDOWN,
+                Errno::EPROTO,
+            ]
+            .iter()
+            .any(|x| *x as i32 == n)
+        })
 }
 
 /// A non-blocking UDP socket bound to `addr` with large buffers (IPv6 sockets are v6-only).
