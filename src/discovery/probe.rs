@@ -82,20 +82,22 @@ impl NeighbourCache {
 impl Probes {
     /// Probes one address.
     pub async fn probe(&self, ip: IpAddr) -> Host {
-        let snmp = async {
+        // Boxed: thousands of addresses are in flight, and an inline state machine would be
+        // as large as the largest probe (identification included) for every one of them.
+        let snmp = Box::pin(async {
             if self.set.snmp {
                 Some(self.snmp.probe(ip).await)
             } else {
                 None
             }
-        };
-        let ping = self.ping(ip);
-        let netbios = async {
+        });
+        let ping = Box::pin(self.ping(ip));
+        let netbios = Box::pin(async {
             match (&self.netbios, self.set.netbios) {
                 (Some(nb), true) => nb.node_status(ip, self.timeout).await.ok().flatten(),
                 _ => None,
             }
-        };
+        });
         let (snmp, ping, netbios) = tokio::join!(snmp, ping, netbios);
         let mut host = Host::new(ip);
         host.ping = ping;
@@ -116,8 +118,10 @@ impl Probes {
         if alive && matches!(host.outcome, Outcome::NoAnswer) {
             host.outcome = Outcome::Alive;
         }
+        // Loopback names are local knowledge, not worth a question to the resolver.
         if alive
             && self.set.dns
+            && !ip.is_loopback()
             && let Some(dns) = &self.dns
         {
             host.dns_name = dns.lookup(ip).await;

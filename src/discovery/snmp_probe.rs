@@ -81,7 +81,8 @@ impl SnmpProbe {
         match winner {
             Some((slot, session)) => {
                 let credential = order[slot];
-                let info = match identify(&session, &self.db).await {
+                // Boxed: only the addresses that answered pay for identification's state.
+                let info = match Box::pin(identify(&session, &self.db)).await {
                     Ok(info) => info,
                     Err(e) => {
                         tracing::debug!(%ip, error = %e, "identification incomplete");

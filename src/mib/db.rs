@@ -9,7 +9,8 @@ use crate::model::DeviceType;
 use crate::snmp::Oid;
 
 use super::MibError;
-use super::rules::{self, DescrRule, Generic, Guess, RuleFile, Vendor};
+use super::rules::{DescrRule, Generic, Guess, RuleFile, Vendor};
+use super::schema;
 
 /// The enterprises arc (`1.3.6.1.4.1`) under which sysObjectIDs are keyed.
 pub(crate) const ENTERPRISES: [u32; 6] = [1, 3, 6, 1, 4, 1];
@@ -78,7 +79,7 @@ impl MibDb {
         };
         db.merge_ids(BUNDLED_IDS.0, BUNDLED_IDS.1)?;
         for (name, text) in BUNDLED_RULES {
-            db.merge_rules(rules::parse_rules(name, text)?, false);
+            db.merge_rules(schema::parse_rules(name, text)?, false);
         }
         if let Some(path) = overrides {
             for file in files(path)? {
@@ -88,7 +89,7 @@ impl MibDb {
                 })?;
                 let name = file.display().to_string();
                 if file.extension().is_some_and(|e| e == "toml") {
-                    db.merge_rules(rules::parse_rules(&name, &text)?, true);
+                    db.merge_rules(schema::parse_rules(&name, &text)?, true);
                 } else {
                     db.merge_ids(&name, &text)?;
                 }
@@ -219,12 +220,12 @@ fn parse_ids_line(line: &str) -> Result<Option<(Vec<u32>, Entry)>, String> {
     let mut type_text = fields.get(1).map(|s| s.trim().to_owned());
     let mut model = fields.get(2).map(|s| s.trim().to_owned());
     let module = fields.get(3).map(|s| s.trim().to_owned());
-    if fields.len() == 1 {
-        if let Some((m, t, rest)) = manufacturer.as_deref().and_then(split_type_word) {
-            manufacturer = Some(m);
-            type_text = Some(t);
-            model = rest;
-        }
+    if fields.len() == 1
+        && let Some((m, t, rest)) = manufacturer.as_deref().and_then(split_type_word)
+    {
+        manufacturer = Some(m);
+        type_text = Some(t);
+        model = rest;
     }
     let device_type = match type_text.as_deref() {
         None | Some("") => None,

@@ -9,8 +9,13 @@ use crate::snmp::{Oid, Source, Value};
 use super::canon;
 use super::db::MibDb;
 use super::fetch::Fetcher;
-use super::rules::{Builtin, Canon, Cond, Fetch, Field, Piece, Recipe, Template, Variant, Vendor};
+use super::rules::{
+    Canon, Cond, EngineField, Fetch, Field, Piece, Recipe, Template, Variant, Vendor,
+};
 use super::vendors::{self, EngineInfo};
+
+/// Rows of a column asked in one GET when a sibling column told the table's indexes.
+const SIBLING_GETS: usize = 16;
 
 /// What one recipe gave.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,6 +40,8 @@ pub(crate) struct Ident<'a, S> {
     /// Per enabled vendor: the chosen variant, once decided.
     variants: Vec<Option<Option<&'a Variant>>>,
     engine: Option<Option<EngineInfo>>,
+    /// Columns that `first` recipes may read (read together, see [`Ident::eval`]).
+    pub(crate) first_columns: Vec<Oid>,
 }
 
 impl<'a, S: Source> Ident<'a, S> {
@@ -47,6 +54,7 @@ impl<'a, S: Source> Ident<'a, S> {
             enabled: Vec::new(),
             variants: Vec::new(),
             engine: None,
+            first_columns: Vec::new(),
         }
     }
 
@@ -78,10 +86,10 @@ impl<'a, S: Source> Ident<'a, S> {
             let recipes = variant
                 .and_then(|v| v.fields.get(field))
                 .or_else(|| vendor.fields.get(field));
-            if let Some(recipes) = recipes {
-                if let Outcome::Value(value) = self.first_of(recipes).await {
-                    return Some(value);
-                }
+            if let Some(recipes) = recipes
+                && let Outcome::Value(value) = self.first_of(recipes).await
+            {
+                return Some(value);
             }
         }
         None
@@ -132,7 +140,7 @@ impl<'a, S: Source> Ident<'a, S> {
                 .iter()
                 .any(|vb| test.passes(&canon::value_string(&vb.value).unwrap_or_default())),
             Cond::From(field, test) => self.field(*field).is_some_and(|v| test.passes(v)),
-            Cond::Builtin(_) => self.engine().await.is_some(),
+            Cond::EngineId => self.engine().await.is_some(),
         }
     }
 
@@ -190,10 +198,10 @@ impl<'a, S: Source> Ident<'a, S> {
         if let Some(chars) = &r.delete {
             text.retain(|c| !chars.contains(c));
         }
-        if let Some((from, to)) = &r.replace {
-            if !from.is_empty() {
-                text = text.replace(from.as_str(), to);
-            }
+        if let Some((from, to)) = &r.replace
+            && !from.is_empty()
+        {
+            text = text.replace(from.as_str(), to);
         }
         text = match (r.map.get(&text), &r.format) {
             (Some(mapped), _) => mapped.clone(),
@@ -243,13 +251,41 @@ impl<'a, S: Source> Ident<'a, S> {
             }
             Fetch::First(column) => {
                 let one = column.child(&[1]);
-                if let Some(v) = self.fetch.get(&one).await {
-                    if canon::raw(&v).is_some_and(|t| canon::truthy(&t)) {
-                        return Some(vec![v]);
-                    }
+                if let Some(v) = self.fetch.get(&one).await
+                    && canon::raw(&v).is_some_and(|t| canon::truthy(&t))
+                {
+                    return Some(vec![v]);
                 }
                 if self.fetch.not_implemented(&one) {
                     return None;
+                }
+                // A sibling column was walked: GET this column at its first rows instead (and
+                // the other columns of the table that `first` recipes read, at the same rows).
+                if let Some(rows) = self.fetch.sibling_rows(column) {
+                    let batch: Vec<Oid> = rows
+                        .iter()
+                        .take(SIBLING_GETS)
+                        .map(|i| column.child(i))
+                        .collect();
+                    let parent = &column.arcs()[..column.len().saturating_sub(1)];
+                    let companions = self
+                        .first_columns
+                        .iter()
+                        .filter(|c| c != &column && c.len() == column.len())
+                        .filter(|c| c.arcs().starts_with(parent))
+                        .flat_map(|c| rows.iter().take(SIBLING_GETS).map(|i| c.child(i)));
+                    let ask: Vec<Oid> = batch.iter().cloned().chain(companions).collect();
+                    self.fetch.prefetch(ask).await;
+                    for oid in &batch {
+                        if let Some(v) = self.fetch.get(oid).await
+                            && canon::raw(&v).is_some_and(|t| canon::truthy(&t))
+                        {
+                            return Some(vec![v]);
+                        }
+                    }
+                    if rows.len() <= SIBLING_GETS {
+                        return None;
+                    }
                 }
                 let rows = self.fetch.walk(column).await;
                 rows.iter()
@@ -265,14 +301,13 @@ impl<'a, S: Source> Ident<'a, S> {
                 let v = self.field(*field)?.to_owned();
                 text(&v)
             }
-            Fetch::Builtin(b) => {
+            Fetch::Engine(part) => {
                 let info = self.engine().await?;
-                let v = match b {
-                    Builtin::EngineIdType => Some(info.device_type.as_str().to_owned()),
-                    Builtin::EngineIdManufacturer => Some(info.manufacturer),
-                    Builtin::EngineIdModel => info.model,
-                    Builtin::EngineIdSerial => info.serial,
-                    Builtin::EngineId => None,
+                let v = match part {
+                    EngineField::Type => Some(info.device_type.as_str().to_owned()),
+                    EngineField::Manufacturer => Some(info.manufacturer),
+                    EngineField::Model => info.model,
+                    EngineField::Serial => info.serial,
                 }?;
                 text(&v)
             }
@@ -328,10 +363,133 @@ pub(crate) fn vendor_oids(vendor: &Vendor) -> Vec<Oid> {
         for cond in &variant.when {
             match cond {
                 Cond::Get(oid, _) => out.push(oid.clone()),
-                Cond::Builtin(_) => out.push(Oid::from(vendors::ENGINE_ID)),
+                Cond::EngineId => out.push(Oid::from(vendors::ENGINE_ID)),
                 Cond::Walk(..) | Cond::From(..) => {}
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::mib::{MibDb, identify};
+    use crate::model::{DeviceType, SnmpInfo};
+    use crate::snmp::{Mib, Oid, Value, Varbind};
+
+    fn s(text: &str) -> Value {
+        Value::OctetString(text.as_bytes().to_vec())
+    }
+
+    /// Identifies a device of enterprise 99999 with a user rule file.
+    async fn with_rules(rules: &str, items: Vec<(&str, Value)>) -> SnmpInfo {
+        let dir =
+            std::env::temp_dir().join(format!("sonde-eval-{}-{}", std::process::id(), rules.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("acme.toml");
+        std::fs::write(&file, rules).unwrap();
+        let db = MibDb::load(Some(&file)).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut all = vec![(
+            "1.3.6.1.2.1.1.2.0",
+            Value::ObjectId("1.3.6.1.4.1.99999.1".parse().unwrap()),
+        )];
+        all.extend(items);
+        let mib = Mib::new(
+            all.into_iter()
+                .map(|(k, v)| Varbind::new(k.parse::<Oid>().unwrap(), v))
+                .collect(),
+        );
+        identify(&mib, &db).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn recipe_steps() {
+        let rules = r#"
+[[vendor]]
+name = "Acme"
+sysobjectid = ["1.3.6.1.4.1.99999"]
+type = [{ value = "PRINTER" }]
+manufacturer = [{ get = "1.3.6.1.4.1.99999.9.0" }, { value = "Acme", unless = "model" }]
+model = [
+  { get = "1.3.6.1.4.1.99999.2.0", canon = "string", split = ";", match = '^MDL:\s*(.*)$', format = "Acme {}" },
+]
+serial = [
+  { get = "1.3.6.1.4.1.99999.3.0", reject = 'not set' },
+  { get = "1.3.6.1.4.1.99999.4", row = { walk = "1.3.6.1.4.1.99999.5", equals = "self", skip = 1 } },
+]
+firmware = [{ get = ["1.3.6.1.4.1.99999.6.0", "1.3.6.1.4.1.99999.7.0"], format = "{1}.{2}", replace = ["v", ""] }]
+hostname = [
+  { get = "1.3.6.1.4.1.99999.8.0", not = "{model}" },
+  { from = "description", split = ",", index = 1, map = { "x" = "mapped" }, format = "{model}-{}" },
+]
+mac = [{ walk = "1.3.6.1.4.1.99999.10", nth = 1, canon = "mac" }]
+"#;
+        let info = with_rules(
+            rules,
+            vec![
+                ("1.3.6.1.2.1.1.1.0", s("a, x ,c")),
+                (
+                    "1.3.6.1.4.1.99999.2.0",
+                    s("CMD:PJL; MDL: RoadRunner 2 ;CLS:PRINTER"),
+                ),
+                ("1.3.6.1.4.1.99999.3.0", s("not set")),
+                ("1.3.6.1.4.1.99999.4.7.42", s("SN-42")),
+                ("1.3.6.1.4.1.99999.5.1.7.41", s("other")),
+                ("1.3.6.1.4.1.99999.5.1.7.42", s("self")),
+                ("1.3.6.1.4.1.99999.6.0", s("v2")),
+                ("1.3.6.1.4.1.99999.7.0", Value::Integer(14)),
+                ("1.3.6.1.4.1.99999.8.0", s("Acme RoadRunner 2")),
+                ("1.3.6.1.4.1.99999.10.1", s("ignored")),
+                (
+                    "1.3.6.1.4.1.99999.10.2",
+                    Value::OctetString(vec![0, 1, 2, 3, 4, 5]),
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(info.device_type, Some(DeviceType::Printer));
+        assert_eq!(info.model.as_deref(), Some("Acme RoadRunner 2"));
+        // `unless = "model"`: the constant is skipped once a model is known.
+        assert_eq!(info.manufacturer, None);
+        assert_eq!(info.serial.as_deref(), Some("SN-42"));
+        assert_eq!(info.firmware.as_deref(), Some("2.14"));
+        // `not`: the name equal to the model is refused; the description piece is mapped (a
+        // mapped value skips `format`).
+        assert_eq!(info.name.as_deref(), Some("mapped"));
+        assert_eq!(info.mac.as_deref(), Some("00:01:02:03:04:05"));
+        assert_eq!(info.mib_support, vec!["Acme".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn final_and_variants() {
+        let rules = r#"
+[[vendor]]
+name = "Acme"
+sysobjectid = ["1.3.6.1.4.1.99999"]
+serial = [{ get = "1.3.6.1.4.1.99999.1.0", final = true }, { value = "never" }]
+model = [{ value = "plain" }]
+
+  [[vendor.variant]]
+  name = "big"
+  when = [{ get = "1.3.6.1.4.1.99999.2.0", match = '^B' }, { from = "description", equals = "acme" }]
+  model = [{ value = "big one" }]
+"#;
+        let info = with_rules(rules, vec![("1.3.6.1.4.1.99999.1.0", s(""))]).await;
+        assert_eq!(
+            info.serial, None,
+            "a final recipe that answered ends the list"
+        );
+        assert_eq!(info.model.as_deref(), Some("plain"));
+        let info = with_rules(
+            rules,
+            vec![
+                ("1.3.6.1.2.1.1.1.0", s("acme")),
+                ("1.3.6.1.4.1.99999.2.0", s("Big")),
+            ],
+        )
+        .await;
+        assert_eq!(info.serial.as_deref(), Some("never"));
+        assert_eq!(info.model.as_deref(), Some("big one"));
+    }
 }

@@ -80,13 +80,18 @@ impl<'s, S: Source> Fetcher<'s, S> {
         if let Some(found) = self.values.get(oid) {
             return found.clone();
         }
-        self.from_walks(oid).cloned()
+        self.in_walks(oid).cloned()
     }
 
-    /// Every object under `root`, in OID order (walked once).
+    /// Every object under `root`, in OID order (walked once). A column whose instance was
+    /// answered noSuchObject is not implemented: it is not walked.
     pub(crate) async fn walk(&mut self, root: &Oid) -> &[Varbind] {
         if !self.walks.contains_key(root) {
-            let rows = if self.dead {
+            let unimplemented = self
+                .unknown
+                .iter()
+                .any(|o| o.len() == root.len() + 1 && o.starts_with(root));
+            let rows = if self.dead || unimplemented {
                 Vec::new()
             } else {
                 match self.source.walk(root).await {
@@ -106,6 +111,24 @@ impl<'s, S: Source> Fetcher<'s, S> {
         self.walks.get(root).map_or(&[], Vec::as_slice)
     }
 
+    /// The row indexes of a column of the same table already walked (`column`'s siblings share
+    /// its parent), in order.
+    pub(crate) fn sibling_rows(&self, column: &Oid) -> Option<Vec<Vec<u32>>> {
+        let arcs = column.arcs();
+        let (_, parent) = arcs.split_last()?;
+        let (root, rows) = self.walks.iter().find(|(root, rows)| {
+            root.len() == arcs.len()
+                && root.arcs().starts_with(parent)
+                && *root != column
+                && !rows.is_empty()
+        })?;
+        Some(
+            rows.iter()
+                .filter_map(|vb| vb.oid.suffix_after(root).map(<[u32]>::to_vec))
+                .collect(),
+        )
+    }
+
     /// True when a GET of `oid` was answered noSuchObject (its column is not implemented, so a
     /// walk of it would find nothing).
     pub(crate) fn not_implemented(&self, oid: &Oid) -> bool {
@@ -117,7 +140,7 @@ impl<'s, S: Source> Fetcher<'s, S> {
         self.values.contains_key(oid) || self.walks.keys().any(|root| oid.starts_with(root))
     }
 
-    fn from_walks(&self, oid: &Oid) -> Option<&Value> {
+    fn in_walks(&self, oid: &Oid) -> Option<&Value> {
         self.walks
             .iter()
             .filter(|(root, _)| oid.starts_with(root))

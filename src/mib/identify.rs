@@ -15,6 +15,7 @@ use crate::snmp::{Oid, SnmpError, Source, Value};
 use super::canon;
 use super::db::MibDb;
 use super::eval::{Ident, Outcome, prefetch_oids, vendor_oids};
+use super::mac::{self, IF_PHYS_ADDRESS, IP_AD_ENT_IF_INDEX};
 use super::rules::{Fetch, Field, Recipe};
 
 const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
@@ -25,10 +26,7 @@ const SYS_NAME: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 5, 0];
 const SYS_LOCATION: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 6, 0];
 /// sysORID: the MIB modules the agent says it implements.
 const SYS_OR_ID: [u32; 10] = [1, 3, 6, 1, 2, 1, 1, 9, 1, 2];
-const IF_SPEED: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 5];
-const IF_PHYS_ADDRESS: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 6];
 const IP_AD_ENT_ADDR: [u32; 10] = [1, 3, 6, 1, 2, 1, 4, 20, 1, 1];
-const IP_AD_ENT_IF_INDEX: [u32; 10] = [1, 3, 6, 1, 2, 1, 4, 20, 1, 2];
 
 /// Identifies the device behind `source` (a live session or a walk file).
 ///
@@ -72,14 +70,25 @@ pub async fn identify_from<S: Source + Sync>(
     ] {
         first.extend(prefetch_oids(list(l)));
     }
+    // The serial and firmware fallbacks too: free with v2c/v3 and often needed.
     for l in [&generic.serial, &generic.firmware] {
-        let columns = list(l)
-            .iter()
-            .filter(|r| matches!(r.fetch, Fetch::First(_)));
-        first.extend(prefetch_oids(columns));
+        first.extend(prefetch_oids(list(l)));
     }
     for vendor in &db.vendors {
         first.extend(vendor.privateoid.iter().cloned());
+    }
+    // Probes of the tables walked later: noSuchObject spares the walk.
+    for table in [
+        SYS_OR_ID,
+        IF_PHYS_ADDRESS,
+        IP_AD_ENT_IF_INDEX,
+        IP_AD_ENT_ADDR,
+    ] {
+        first.push(Oid::from(table).child(&[1]));
+    }
+    // The interface of the queried address, for the MAC.
+    if let Some(peer) = peer {
+        first.push(Oid::from(IP_AD_ENT_IF_INDEX).child(&peer.octets().map(u32::from)));
     }
     id.fetch.prefetch_strict(first).await?;
 
@@ -163,12 +172,24 @@ pub async fn identify_from<S: Source + Sync>(
     }
     let mib_support = applying.iter().map(|v| v.name.clone()).collect();
     id.enable(applying);
+    // Columns read by `first` recipes: when one of a table is walked, the others are read
+    // together at the same rows.
+    let columns = [&generic.model, &generic.serial, &generic.firmware]
+        .into_iter()
+        .flat_map(|l| list(l).iter())
+        .chain(id.enabled.iter().flat_map(|v| v.fields.recipes()));
+    id.first_columns = columns
+        .filter_map(|r| match &r.fetch {
+            Fetch::First(column) => Some(column.clone()),
+            _ => None,
+        })
+        .collect();
 
     // 5. TYPE from the modules, else PRINTER if the printer objects answer.
-    if let Some(t) = id.vendor_field(Field::Type).await {
-        if let Some(t) = DeviceType::parse(&t) {
-            id.set(Field::Type, Some(t.as_str().to_owned()));
-        }
+    if let Some(t) = id.vendor_field(Field::Type).await
+        && let Some(t) = DeviceType::parse(&t)
+    {
+        id.set(Field::Type, Some(t.as_str().to_owned()));
     }
     if id.field(Field::Type).is_none()
         && id
@@ -240,16 +261,11 @@ pub async fn identify_from<S: Source + Sync>(
     }
 
     // 8. MAC, SERIAL, FIRMWARE, IPS.
-    let mac = mac_address(&mut id, list(&generic.mac)).await;
+    let mac = mac::mac_address(&mut id, list(&generic.mac)).await;
     id.set(Field::Mac, mac);
     let serial = match id.vendor_field(Field::Serial).await {
         Some(s) => Some(s),
-        None => {
-            // The firmware fallbacks are likely needed too: one GET for both lists.
-            let both = list(&generic.serial).iter().chain(list(&generic.firmware));
-            id.fetch.prefetch(prefetch_oids(both)).await;
-            id.first_of(list(&generic.serial)).await.value()
-        }
+        None => id.first_of(list(&generic.serial)).await.value(),
     };
     let serial = serial
         .and_then(|s| canon::serial(&s))
@@ -352,102 +368,6 @@ fn placeholder(text: &str, verb: &str) -> bool {
         .is_some_and(|s| rest[s..].contains(".conf"))
 }
 
-/// MAC: the bridge address (or, without one, the vendor modules); if that is no MAC, the
-/// interface addresses: the interface carrying the queried address, else the only candidate,
-/// else the first of two consecutive addresses, else the first interface with a speed.
-async fn mac_address<'a, S: Source + Sync>(
-    id: &mut Ident<'a, S>,
-    generic: &'a [Recipe],
-) -> Option<String> {
-    let candidate = match id.first_of(generic).await {
-        Outcome::Value(v) => Some(v),
-        Outcome::Empty => None,
-        Outcome::Missing => id.vendor_field(Field::Mac).await,
-    };
-    if let Some(mac) = candidate.and_then(|m| canon::mac(m.as_bytes())) {
-        if canon::is_mac(&mac) {
-            return Some(mac);
-        }
-    }
-    let addresses: Vec<(Vec<u32>, Value)> = {
-        let root = Oid::from(IF_PHYS_ADDRESS);
-        let rows = id.fetch.walk(&root).await;
-        rows.iter()
-            .filter_map(|vb| Some((vb.oid.suffix_after(&root)?.to_vec(), vb.value.clone())))
-            .collect()
-    };
-    let by_ip: Vec<(Vec<u32>, Vec<u32>)> = {
-        let root = Oid::from(IP_AD_ENT_IF_INDEX);
-        let rows = id.fetch.walk(&root).await;
-        rows.iter()
-            .filter_map(|vb| {
-                let index = u32::try_from(vb.value.as_i128()?).ok()?;
-                Some((vb.oid.suffix_after(&root)?.to_vec(), vec![index]))
-            })
-            .collect()
-    };
-    let address_of = |index: &[u32]| {
-        addresses
-            .iter()
-            .find(|(i, _)| i.as_slice() == index)
-            .map(|(_, v)| v)
-    };
-    if let Some(peer) = id.peer {
-        let key = peer.octets().map(u32::from);
-        let mac = by_ip
-            .iter()
-            .find(|(ip, _)| ip.as_slice() == key)
-            .and_then(|(_, index)| address_of(index))
-            .and_then(canon::value_mac);
-        if let Some(mac) = mac.filter(|m| canon::is_mac(m)) {
-            return Some(mac);
-        }
-    }
-    // Empty addresses do not count (walk files do not even record them).
-    let given = |v: &&Value| v.as_bytes().is_none_or(|b| !b.is_empty());
-    let mut pool: Vec<&Value> = by_ip
-        .iter()
-        .filter_map(|(_, i)| address_of(i))
-        .filter(given)
-        .collect();
-    if pool.is_empty() {
-        pool = addresses.iter().map(|(_, v)| v).filter(given).collect();
-    }
-    let mut valid: Vec<String> = Vec::new();
-    for mac in pool.into_iter().filter_map(canon::value_mac) {
-        if canon::is_mac(&mac) && !valid.contains(&mac) {
-            valid.push(mac);
-        }
-    }
-    match valid.len() {
-        0 => return None,
-        1 => return valid.pop(),
-        _ => {}
-    }
-    let mut sorted = valid.clone();
-    sorted.sort_by_key(|m| canon::mac_number(m));
-    if let Some(pair) = sorted
-        .windows(2)
-        .find(|w| canon::mac_number(&w[0]) + 1 == canon::mac_number(&w[1]))
-    {
-        return Some(pair[0].clone());
-    }
-    // Printers with an idle Wi-Fi interface: the first interface that has a speed.
-    let root = Oid::from(IF_SPEED);
-    let speeds: Vec<Vec<u32>> = id
-        .fetch
-        .walk(&root)
-        .await
-        .iter()
-        .filter(|vb| canon::raw(&vb.value).is_some_and(|t| canon::truthy(&t)))
-        .filter_map(|vb| Some(vb.oid.suffix_after(&root)?.to_vec()))
-        .collect();
-    speeds
-        .iter()
-        .filter_map(|index| address_of(index).and_then(canon::value_mac))
-        .find(|mac| valid.contains(mac))
-}
-
 impl Outcome {
     /// The value, if any.
     pub(crate) fn value(self) -> Option<String> {
@@ -455,5 +375,227 @@ impl Outcome {
             Outcome::Value(v) => Some(v),
             Outcome::Empty | Outcome::Missing => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::snmp::{Mib, Varbind};
+
+    fn o(text: &str) -> Oid {
+        text.parse().unwrap()
+    }
+
+    fn s(text: &str) -> Value {
+        Value::OctetString(text.as_bytes().to_vec())
+    }
+
+    fn mib(items: Vec<(&str, Value)>) -> Mib {
+        Mib::new(
+            items
+                .into_iter()
+                .map(|(k, v)| Varbind::new(o(k), v))
+                .collect(),
+        )
+    }
+
+    async fn run(items: Vec<(&str, Value)>) -> SnmpInfo {
+        identify(&mib(items), MibDb::bundled().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// `walks/unit_vectors.json` getDeviceInfo (the one run without a database is left out:
+    /// sonde always has its bundled data).
+    #[tokio::test]
+    async fn get_device_info_vectors() {
+        let info = run(vec![("1.3.6.1.2.1.1.1.0", s("foo"))]).await;
+        assert_eq!(info.description.as_deref(), Some("foo"));
+        assert_eq!((info.device_type, info.manufacturer), (None, None));
+
+        let info = run(vec![
+            ("1.3.6.1.2.1.1.1.0", s("foo")),
+            ("1.3.6.1.2.1.1.2.0", s(".1.3.6.1.4.1.45.1")),
+        ])
+        .await;
+        assert_eq!(info.device_type, Some(DeviceType::Networking));
+        assert_eq!(info.manufacturer.as_deref(), Some("Nortel"));
+        assert_eq!(info.description.as_deref(), Some("foo"));
+
+        let info = run(vec![(
+            "1.3.6.1.2.1.1.2.0",
+            Value::ObjectId(o(".1.3.6.1.4.1.1663.1.1.1.1.24")),
+        )])
+        .await;
+        assert_eq!(info.device_type, Some(DeviceType::Networking));
+        assert_eq!(info.manufacturer.as_deref(), Some("Qlogic"));
+        assert_eq!(info.model.as_deref(), Some("SANbox 5602 FC Switch"));
+        assert_eq!(info.extmod.as_deref(), Some("Qlogic"));
+    }
+
+    #[tokio::test]
+    async fn system_group_and_first_word() {
+        let info = run(vec![
+            ("1.3.6.1.2.1.1.1.0", s("ProCurve J9021A Switch 2810-24G")),
+            ("1.3.6.1.2.1.1.3.0", Value::TimeTicks(3_896_978_921)),
+            ("1.3.6.1.2.1.1.4.0", s("  root@example.com\n ")),
+            ("1.3.6.1.2.1.1.5.0", s("core  sw1")),
+            ("1.3.6.1.2.1.1.6.0", s("edit /etc/snmp/snmpd.conf")),
+        ])
+        .await;
+        assert_eq!(info.manufacturer.as_deref(), Some("Hewlett-Packard"));
+        assert_eq!(info.device_type, Some(DeviceType::Networking));
+        assert_eq!(info.uptime.as_deref(), Some("451 days, 0:56:29.21"));
+        assert_eq!(info.contact.as_deref(), Some("root@example.com"));
+        assert_eq!(info.name.as_deref(), Some("core sw1"));
+        assert_eq!(info.location, None, "net-snmp placeholder dropped");
+    }
+
+    fn engine_id() -> Value {
+        let mut id = vec![0x80, 0x00, 0x1f, 0x88, 0x80];
+        id.extend([0x53, 0x77, 0xbb, 0x7e, 0x57, 0xad, 0xa1, 0x5c]);
+        Value::OctetString(id)
+    }
+
+    #[tokio::test]
+    async fn linux_appliances() {
+        let linux = || {
+            vec![
+                (
+                    "1.3.6.1.2.1.1.2.0",
+                    Value::ObjectId(o("1.3.6.1.4.1.8072.3.2.10")),
+                ),
+                ("1.3.6.1.2.1.1.1.0", s("Linux host 5.10 #1 SMP x86_64")),
+                ("1.3.6.1.6.3.10.2.1.1.0", engine_id()),
+                ("1.3.6.1.2.1.25.4.2.1.2.1", s("init")),
+            ]
+        };
+        let info = run(linux()).await;
+        assert_eq!(info.device_type, Some(DeviceType::Computer));
+        assert_eq!(info.manufacturer.as_deref(), Some("Net-SNMP"));
+        assert_eq!(info.model.as_deref(), Some("Linux"));
+        assert_eq!(info.serial.as_deref(), Some("5377bb7e57ada15c"));
+        assert_eq!(info.mib_support, vec!["LinuxAppliance".to_owned()]);
+
+        let mut sophos = linux();
+        sophos.push(("1.3.6.1.2.1.25.4.2.1.2.9", s("mdw.plx")));
+        let info = run(sophos).await;
+        assert_eq!(info.device_type, Some(DeviceType::Networking));
+        assert_eq!(info.manufacturer.as_deref(), Some("Sophos"));
+        assert_eq!(info.model.as_deref(), Some("Sophos UTM"));
+
+        let mut synology = linux();
+        synology.push(("1.3.6.1.4.1.6574.1.5.1.0", s("DS918+")));
+        synology.push(("1.3.6.1.4.1.6574.1.5.2.0", s("1930PDN000000")));
+        let info = run(synology).await;
+        assert_eq!(info.device_type, Some(DeviceType::Storage));
+        assert_eq!(info.manufacturer.as_deref(), Some("Synology"));
+        assert_eq!(info.model.as_deref(), Some("DS918+"));
+        assert_eq!(info.serial.as_deref(), Some("1930PDN000000"));
+    }
+
+    /// A source whose requests fail after the first `ok` ones.
+    struct Failing {
+        mib: Mib,
+        ok: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Source for Failing {
+        async fn get(&self, oids: &[Oid]) -> crate::snmp::Result<Vec<Varbind>> {
+            self.step()?;
+            Source::get(&self.mib, oids).await
+        }
+
+        async fn walk(&self, root: &Oid) -> crate::snmp::Result<Vec<Varbind>> {
+            self.step()?;
+            Source::walk(&self.mib, root).await
+        }
+    }
+
+    impl Failing {
+        fn step(&self) -> crate::snmp::Result<()> {
+            use std::sync::atomic::Ordering;
+            let left = self.ok.load(Ordering::Relaxed);
+            if left == 0 {
+                return Err(SnmpError::Timeout {
+                    peer: SocketAddr::from(([127, 0, 0, 1], 161)),
+                    attempts: 1,
+                    waited: Duration::from_secs(1),
+                });
+            }
+            self.ok.store(left - 1, Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn failures() {
+        let device = || {
+            mib(vec![
+                ("1.3.6.1.2.1.1.1.0", s("Cisco IOS Software")),
+                (
+                    "1.3.6.1.2.1.1.2.0",
+                    Value::ObjectId(o("1.3.6.1.4.1.9.1.516")),
+                ),
+                (
+                    "1.3.6.1.2.1.2.2.1.6.1",
+                    Value::OctetString(vec![0, 1, 2, 3, 4, 5]),
+                ),
+            ])
+        };
+        let db = MibDb::bundled().unwrap();
+        let dead = Failing {
+            mib: device(),
+            ok: 0.into(),
+        };
+        assert!(matches!(
+            identify(&dead, db).await,
+            Err(SnmpError::Timeout { .. })
+        ));
+        // The device dies after the first request: what it said is kept, nothing panics.
+        let dying = Failing {
+            mib: device(),
+            ok: 1.into(),
+        };
+        let info = identify(&dying, db).await.unwrap();
+        assert_eq!(info.model.as_deref(), Some("Catalyst 3750-24/48"));
+        assert_eq!(info.description.as_deref(), Some("Cisco IOS Software"));
+        assert_eq!(info.mac, None);
+    }
+
+    #[test]
+    fn identification_is_send() {
+        fn send<T: Send>(_: &T) {}
+        let walk = Mib::default();
+        let db = MibDb::bundled().unwrap();
+        send(&identify(&walk, db));
+    }
+
+    #[tokio::test]
+    async fn odd_values_do_not_panic() {
+        let info = run(vec![
+            ("1.3.6.1.2.1.1.1.0", Value::OctetString(vec![0xff, 0, 0x80])),
+            ("1.3.6.1.2.1.1.2.0", Value::Integer(5)),
+            ("1.3.6.1.2.1.1.3.0", s("up a while")),
+            ("1.3.6.1.2.1.1.5.0", Value::Null),
+            ("1.3.6.1.2.1.17.1.1.0", Value::Integer(-1)),
+            (
+                "1.3.6.1.2.1.47.1.1.1.1.11.1",
+                Value::Opaque(vec![0x9f, 0x78]),
+            ),
+            ("1.3.6.1.2.1.4.20.1.1.1", Value::Counter64(7)),
+            ("1.3.6.1.6.3.10.2.1.1.0", s("zz")),
+        ])
+        .await;
+        assert_eq!(info.description.as_deref(), Some("\u{ff}"));
+        assert_eq!(info.uptime.as_deref(), Some("up a while"));
+        assert_eq!(info.sysobjectid, None);
+        assert_eq!(info.ips, vec!["7".to_owned()]);
+        let empty = run(Vec::new()).await;
+        assert_eq!(empty, SnmpInfo::default());
     }
 }

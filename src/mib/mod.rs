@@ -30,9 +30,11 @@ mod db;
 mod eval;
 mod fetch;
 mod identify;
+mod mac;
 /// The small regular-expression engine of the rule files.
 pub mod pattern;
 mod rules;
+mod schema;
 mod vendors;
 
 pub use db::{Entry, MibDb};

@@ -23,7 +23,6 @@ mod socket;
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -29,6 +29,8 @@ use std::io;
 
 /// Reverse DNS through the system resolver, bounded in concurrency and time.
 pub mod dns;
+/// ICMP errors about our own datagrams, read from a socket's error queue (`IP_RECVERR`).
+pub(crate) mod errqueue;
 /// ICMP echo and timestamp over one shared raw (or ping) socket per address family.
 pub mod icmp;
 /// The kernel's neighbour (ARP / NDP) table.

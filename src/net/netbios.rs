@@ -12,6 +12,9 @@
 //! Names are trimmed and stripped of control characters; bytes that are not UTF-8 are read as
 //! Latin-1.
 
+/// The fake node status responder used by tests.
+pub mod responder;
+
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -388,23 +391,33 @@ impl NetbiosClient {
         };
         self.inner.rate.acquire().await;
         let peer = SocketAddr::from((ip, self.inner.port));
-        if let Err(source) = self
-            .inner
-            .socket
-            .send_to(&node_status_request(key.1), peer)
-            .await
-        {
-            if is_unreachable_error(&source) {
-                return Ok(None);
+        let request = node_status_request(key.1);
+        // With IP_RECVERR an ICMP error about an earlier query (to any host) can surface as the
+        // error of this send, which then did not go out: try again, a bounded number of times.
+        let mut sent = false;
+        for _ in 0..16 {
+            match self.inner.socket.send_to(&request, peer).await {
+                Ok(_) => {
+                    sent = true;
+                    break;
+                }
+                Err(source) if is_unreachable_error(&source) => {}
+                Err(source) => {
+                    return Err(NetError::Io {
+                        op: "send NetBIOS node status request",
+                        source,
+                    });
+                }
             }
-            return Err(NetError::Io {
-                op: "send NetBIOS node status request",
-                source,
-            });
+        }
+        if !sent {
+            return Ok(None);
         }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             match tokio::time::timeout_at(deadline, rx.recv()).await {
+                // Empty: the network refused the query (nothing listens on port 137).
+                Ok(Some(reply)) if reply.is_empty() => return Ok(None),
                 Ok(Some(reply)) => {
                     if let Some(status) = parse_node_status(&reply) {
                         return Ok(Some(status));
@@ -422,19 +435,46 @@ fn bind(addr: SocketAddr, buffer: usize) -> io::Result<UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     set_buffers(&socket, buffer);
+    super::errqueue::enable(&socket, addr.is_ipv6());
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
 }
 
+/// Tells the waiters whose queries the network refused (port 137 closed): an empty datagram.
+fn refused(socket: &UdpSocket, shared: &Shared) {
+    for r in super::errqueue::drain(socket) {
+        let (IpAddr::V4(ip), Some(id)) = (r.dest.ip().to_canonical(), trn_id(&r.payload)) else {
+            continue;
+        };
+        if let Some(waiter) = lock(&shared.table).waiters.get(&(ip, id)) {
+            let _ = waiter.tx.try_send(Vec::new());
+        }
+    }
+}
+
+fn trn_id(request: &[u8]) -> Option<u16> {
+    Some(u16::from_be_bytes([*request.first()?, *request.get(1)?]))
+}
+
 async fn receive_loop(socket: Arc<UdpSocket>, shared: Arc<Shared>) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
-        let (n, from) = match socket.recv_from(&mut buf).await {
+        let received = tokio::select! {
+            r = socket.recv_from(&mut buf) => r,
+            ready = socket.ready(tokio::io::Interest::ERROR) => {
+                if ready.is_ok_and(|r| r.is_error()) {
+                    refused(&socket, &shared);
+                }
+                continue;
+            }
+        };
+        let (n, from) = match received {
             Ok(got) => got,
             Err(e) => {
-                // On an unconnected UDP socket an error concerns one datagram at most.
+                // With IP_RECVERR a refusal fails the next receive: read the error queue.
                 tracing::trace!(error = %e, "NetBIOS receive failed");
+                refused(&socket, &shared);
                 tokio::time::sleep(RECEIVE_ERROR_PAUSE).await;
                 continue;
             }
@@ -452,89 +492,6 @@ async fn receive_loop(socket: Arc<UdpSocket>, shared: Arc<Shared>) {
             let _ = waiter.tx.try_send(datagram.to_vec());
         } else {
             tracing::trace!(%from, id, "late or unknown NetBIOS reply dropped");
-        }
-    }
-}
-
-/// A fake NetBIOS name service answering node status queries with a fixed name table, for tests
-/// and demonstrations on loopback.
-pub mod responder {
-    use super::{
-        CLASS_IN, HEADER, NAME_ACTIVE, NAME_GROUP, NbName, RECEIVE_ERROR_PAUSE, TYPE_NBSTAT,
-        skip_name, wildcard_name,
-    };
-    use tokio::net::UdpSocket;
-
-    /// The name table and adapter MAC a fake node reports.
-    #[derive(Clone, Debug, Default, PartialEq, Eq)]
-    pub struct NodeTable {
-        /// Names, in reply order; longer than 15 bytes are cut.
-        pub names: Vec<NbName>,
-        /// The unit id.
-        pub mac: [u8; 6],
-    }
-
-    /// The transaction id of a node status query (NBSTAT for any name), `None` for anything else.
-    #[must_use]
-    pub fn node_status_query_id(packet: &[u8]) -> Option<u16> {
-        let flags = super::be16(packet, 2)?;
-        if flags & super::FLAG_RESPONSE != 0 || super::be16(packet, 4)? == 0 {
-            return None;
-        }
-        let at = skip_name(packet, HEADER)?;
-        (super::be16(packet, at)? == TYPE_NBSTAT).then_some(())?;
-        super::be16(packet, 0)
-    }
-
-    /// The node status response with transaction id `trn_id` describing `table`.
-    #[must_use]
-    pub fn node_status_response(trn_id: u16, table: &NodeTable) -> Vec<u8> {
-        let count = table.names.len().min(255);
-        let mut rdata = Vec::with_capacity(1 + 18 * count + 46);
-        rdata.push(u8::try_from(count).unwrap_or(u8::MAX));
-        for n in table.names.iter().take(count) {
-            let mut raw = [b' '; 15];
-            for (slot, b) in raw.iter_mut().zip(n.name.bytes()) {
-                *slot = b;
-            }
-            rdata.extend_from_slice(&raw);
-            rdata.push(n.suffix);
-            let flags = NAME_ACTIVE | if n.group { NAME_GROUP } else { 0 };
-            rdata.extend_from_slice(&flags.to_be_bytes());
-        }
-        rdata.extend_from_slice(&table.mac);
-        // The rest of the statistics block (jumpers, test result, counters…): zeros.
-        rdata.extend_from_slice(&[0; 40]);
-        let mut p = Vec::with_capacity(HEADER + 34 + 10 + rdata.len());
-        p.extend_from_slice(&trn_id.to_be_bytes());
-        // Response, authoritative answer; one answer record.
-        p.extend_from_slice(&[0x84, 0x00, 0, 0, 0, 1, 0, 0, 0, 0]);
-        p.extend_from_slice(&wildcard_name());
-        p.extend_from_slice(&TYPE_NBSTAT.to_be_bytes());
-        p.extend_from_slice(&CLASS_IN.to_be_bytes());
-        p.extend_from_slice(&[0, 0, 0, 0]); // TTL
-        let len = u16::try_from(rdata.len()).unwrap_or(u16::MAX);
-        p.extend_from_slice(&len.to_be_bytes());
-        p.extend_from_slice(&rdata);
-        p
-    }
-
-    /// Answers every node status query arriving on `socket` with `table`, until the task is
-    /// dropped or aborted; other datagrams are ignored.
-    pub async fn serve(socket: UdpSocket, table: NodeTable) {
-        let mut buf = vec![0u8; 2048];
-        loop {
-            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
-                tokio::time::sleep(RECEIVE_ERROR_PAUSE).await;
-                continue;
-            };
-            let Some(id) = buf.get(..n).and_then(node_status_query_id) else {
-                continue;
-            };
-            // A lost reply is what a real network does too.
-            let _ = socket
-                .send_to(&node_status_response(id, &table), from)
-                .await;
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::credential::{Credential, Version};
@@ -10,7 +11,7 @@ use super::error::{Result, SnmpError};
 use super::message::{self, CommunityMessage, Message};
 use super::oid::Oid;
 use super::pdu::{ErrorStatus, Pdu, PduType};
-use super::transport::{Dispatcher, DispatcherConfig, Verdict};
+use super::transport::{Dispatcher, DispatcherConfig, Verdict, schedule};
 use super::usm::{KeyCache, UsmSession};
 use super::value::{Value, Varbind};
 
@@ -94,6 +95,7 @@ impl Client {
             client: self.clone(),
             target,
             usm,
+            srtt_us: AtomicU64::new(0),
         }
     }
 
@@ -109,9 +111,16 @@ pub struct Session {
     client: Client,
     target: Target,
     usm: Option<UsmSession>,
+    /// Smoothed round-trip time in microseconds (0 = not measured yet).
+    srtt_us: AtomicU64,
 }
 
 impl Session {
+    /// The client this session belongs to.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The target of this session.
     #[must_use]
     pub fn target(&self) -> &Target {
@@ -236,6 +245,26 @@ impl Session {
             .varbinds)
     }
 
+    /// The waits of the next request: see [`schedule`].
+    pub(crate) fn waits(&self) -> Vec<Duration> {
+        let srtt = self.srtt_us.load(Ordering::Relaxed);
+        let rtt = (srtt > 0).then(|| Duration::from_micros(srtt));
+        schedule(self.target.timeout, self.target.retries, rtt)
+    }
+
+    /// Feeds a round-trip sample into the smoothed estimate (RFC 6298 style, gain 1/8).
+    pub(crate) fn observe(&self, rtt: Option<Duration>) {
+        let Some(rtt) = rtt else { return };
+        let sample = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX).max(1);
+        let old = self.srtt_us.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            (old * 7 + sample) / 8
+        };
+        self.srtt_us.store(new.max(1), Ordering::Relaxed);
+    }
+
     /// Sends one request PDU and returns the response PDU, error-status turned into errors.
     pub async fn request(
         &self,
@@ -244,10 +273,7 @@ impl Session {
         bulk: Option<(u32, u32)>,
     ) -> Result<Pdu> {
         let pdu = match &self.usm {
-            Some(usm) => {
-                usm.request(&self.client, &self.target, pdu_type, varbinds.clone(), bulk)
-                    .await?
-            }
+            Some(usm) => usm.request(self, pdu_type, varbinds.clone(), bulk).await?,
             None => self.community_request(pdu_type, &varbinds, bulk).await?,
         };
         check_status(self.target.addr, pdu, &varbinds)
@@ -283,8 +309,7 @@ impl Session {
                 peer,
                 id,
                 &bytes,
-                self.target.timeout,
-                self.target.retries,
+                &self.waits(),
                 |reply| match message::decode(reply) {
                     Ok(Message::Community(m))
                         if m.pdu.request_id == id && m.pdu.pdu_type == PduType::Response =>
@@ -304,7 +329,11 @@ impl Session {
                 peer,
                 reason: source,
             }),
-            (r, _) => r,
+            (Ok(answer), _) => {
+                self.observe(answer.rtt);
+                Ok(answer.value)
+            }
+            (Err(e), _) => Err(e),
         }
     }
 }

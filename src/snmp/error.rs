@@ -18,15 +18,15 @@ pub enum SnmpError {
     /// No (acceptable) answer within timeout × attempts. With v1/v2c this is also what a wrong
     /// community looks like: agents drop such requests silently.
     #[error(
-        "{peer}: no answer after {attempts} attempt(s) of {timeout:?} (host down, filtered, or wrong community)"
+        "{peer}: no answer after {attempts} attempt(s) in {waited:?} (host down, filtered, or wrong community)"
     )]
     Timeout {
         /// The agent.
         peer: SocketAddr,
         /// Requests sent.
         attempts: u32,
-        /// Wait after each.
-        timeout: Duration,
+        /// Total time waited.
+        waited: Duration,
     },
     /// usmStatsUnknownUserNames: the agent does not know the user.
     #[error("{peer}: authentication failed: unknown user name (usmStatsUnknownUserNames)")]

@@ -28,8 +28,6 @@ pub mod credential;
 pub mod crypto;
 /// Classified failures.
 pub mod error;
-/// ICMP errors about our datagrams, from the socket error queue.
-mod errqueue;
 /// v1/v2c and v3 messages.
 pub mod message;
 /// Object identifiers.

@@ -53,6 +53,38 @@ impl Default for DispatcherConfig {
     }
 }
 
+/// An accepted reply.
+pub struct Answer<T> {
+    /// What the filter made of it.
+    pub value: T,
+    /// Round-trip time, when the reply answered the first send.
+    pub rtt: Option<Duration>,
+}
+
+/// The waits of an exchange: `timeout` for each of `retries + 1` sends, or, once the peer's
+/// round-trip time is known, a retransmission timer of a few RTTs (at least 100 ms) doubling up
+/// to `timeout`, within the same total `timeout × (retries + 1)`. A lost datagram then costs a
+/// fraction of a second instead of a whole timeout.
+#[must_use]
+pub fn schedule(timeout: Duration, retries: u32, rtt: Option<Duration>) -> Vec<Duration> {
+    let sends = retries.saturating_add(1);
+    let Some(rtt) = rtt else {
+        return vec![timeout; sends as usize];
+    };
+    let budget = timeout.saturating_mul(sends);
+    let floor = Duration::from_millis(100).min(timeout);
+    let mut rto = (rtt * 4 + Duration::from_millis(20)).clamp(floor, timeout);
+    let mut waits = Vec::with_capacity(8);
+    let mut used = Duration::ZERO;
+    while used < budget && waits.len() < 8 {
+        let wait = rto.min(budget - used);
+        waits.push(wait);
+        used += wait;
+        rto = (rto * 2).min(timeout);
+    }
+    waits
+}
+
 /// What a reply filter decides about one datagram.
 pub enum Verdict<T> {
     /// This is the answer.
@@ -185,19 +217,18 @@ impl Dispatcher {
         .await
     }
 
-    /// Sends `request` to `peer` and waits for a reply carrying `id`, resending after each
-    /// `timeout` up to `retries` times. Every datagram from `peer` with that id goes through
-    /// `accept`; the first `Done` or `Fail` ends the exchange. Never waits longer than
-    /// `timeout × (retries + 1)` once a slot is free.
+    /// Sends `request` to `peer` and waits for a reply carrying `id`: `waits[0]` after the
+    /// first send, then resends and waits `waits[1]`, and so on. Every datagram from `peer`
+    /// with that id goes through `accept`; the first `Done` or `Fail` ends the exchange. Never
+    /// waits longer than the sum of `waits` once a slot is free.
     pub async fn exchange<T>(
         &self,
         peer: SocketAddr,
         id: i32,
         request: &[u8],
-        timeout: Duration,
-        retries: u32,
+        waits: &[Duration],
         mut accept: impl FnMut(&[u8]) -> Verdict<T>,
-    ) -> Result<T> {
+    ) -> Result<Answer<T>> {
         let family = self.family(peer).await?;
         let _slot = self
             .inner
@@ -211,11 +242,13 @@ impl Dispatcher {
             inner: &self.inner,
             id,
         };
-        let attempts = retries.saturating_add(1);
-        for _ in 0..attempts {
+        let mut waited = Duration::ZERO;
+        for (attempt, wait) in waits.iter().enumerate() {
             self.inner.config.rate.acquire().await;
             send(&family.socket, request, peer).await?;
-            let deadline = tokio::time::Instant::now() + timeout;
+            let sent = tokio::time::Instant::now();
+            let deadline = sent + *wait;
+            waited += *wait;
             loop {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
                     Err(_) => break,
@@ -227,7 +260,11 @@ impl Dispatcher {
                         });
                     }
                     Ok(Some(Incoming::Datagram(reply))) => match accept(&reply) {
-                        Verdict::Done(v) => return Ok(v),
+                        Verdict::Done(value) => {
+                            // Karn: a reply after a resend cannot tell which send it answers.
+                            let rtt = (attempt == 0).then(|| sent.elapsed());
+                            return Ok(Answer { value, rtt });
+                        }
                         Verdict::Fail(e) => return Err(e),
                         Verdict::Ignore => {}
                     },
@@ -236,8 +273,8 @@ impl Dispatcher {
         }
         Err(SnmpError::Timeout {
             peer,
-            attempts,
-            timeout,
+            attempts: u32::try_from(waits.len()).unwrap_or(u32::MAX),
+            waited,
         })
     }
 }
@@ -296,7 +333,7 @@ pub(crate) fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<Ud
         socket.set_only_v6(true)?;
     }
     set_buffers(&socket, buffer);
-    super::errqueue::enable(&socket, addr.is_ipv6());
+    crate::net::errqueue::enable(&socket, addr.is_ipv6());
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
@@ -353,7 +390,7 @@ fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
 }
 
 fn refused(inner: &Inner, socket: &UdpSocket) {
-    for r in super::errqueue::drain(socket) {
+    for r in crate::net::errqueue::drain(socket) {
         let Some((_, id)) = peek_id(&r.payload) else {
             continue;
         };
@@ -379,5 +416,35 @@ fn same_peer(expected: SocketAddr, from: SocketAddr) -> bool {
             f.ip().to_ipv4_mapped() == Some(*e.ip()) && e.port() == f.port()
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_without_rtt_is_timeout_per_send() {
+        let t = Duration::from_secs(2);
+        assert_eq!(schedule(t, 2, None), vec![t, t, t]);
+    }
+
+    #[test]
+    fn schedule_with_rtt_resends_early_within_the_same_budget() {
+        let t = Duration::from_secs(1);
+        let w = schedule(t, 0, Some(Duration::from_millis(1)));
+        assert_eq!(w[0], Duration::from_millis(100));
+        assert_eq!(w[1], Duration::from_millis(200));
+        assert_eq!(w[2], Duration::from_millis(400));
+        assert_eq!(w.iter().sum::<Duration>(), t);
+        let w = schedule(t, 1, Some(Duration::from_millis(300)));
+        assert_eq!(w[0], Duration::from_secs(1));
+        assert_eq!(w.iter().sum::<Duration>(), 2 * t);
+        // A timeout below the floor is never exceeded.
+        let short = Duration::from_millis(50);
+        assert_eq!(
+            schedule(short, 0, Some(Duration::from_millis(1))),
+            vec![short]
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
-use super::client::{Client, Target};
+use super::client::Session;
 use super::credential::{AuthProtocol, UsmUser};
 use super::crypto::{AuthKey, MasterKey, PrivKey};
 use super::error::{Result, SnmpError};
@@ -99,17 +99,17 @@ impl UsmSession {
     /// Sends one request PDU under USM and returns the response PDU.
     pub async fn request(
         &self,
-        client: &Client,
-        target: &Target,
+        session: &Session,
         pdu_type: PduType,
         varbinds: Vec<Varbind>,
         bulk: Option<(u32, u32)>,
     ) -> Result<Pdu> {
-        let mut engine = self.engine(client, target).await?;
+        let target = session.target();
+        let mut engine = self.engine(session).await?;
         // One resynchronisation after notInTimeWindow, as RFC 3414 §4 describes.
         for _ in 0..2 {
             let outcome = self
-                .exchange(client, target, &engine, pdu_type, varbinds.clone(), bulk)
+                .exchange(session, &engine, pdu_type, varbinds.clone(), bulk)
                 .await;
             let outcome = match outcome {
                 Err(SnmpError::Timeout { peer, .. })
@@ -146,14 +146,15 @@ impl UsmSession {
         Err(SnmpError::NotInTimeWindow { peer: target.addr })
     }
 
-    async fn engine(&self, client: &Client, target: &Target) -> Result<Arc<Engine>> {
+    async fn engine(&self, session: &Session) -> Result<Arc<Engine>> {
+        let client = session.client();
         let mut slot = self.engine.lock().await;
         if let Some(e) = slot.as_ref() {
             return Ok(Arc::clone(e));
         }
         let (id, boots, time) = match &self.user.engine_id {
             Some(id) => (id.clone(), 0, 0),
-            None => discover(client, target).await?,
+            None => discover(session).await?,
         };
         let auth = self.user.auth.as_ref().map(|(proto, pass)| {
             Arc::new(AuthKey::from_master(&client.keys.master(*proto, pass), &id))
@@ -185,13 +186,13 @@ impl UsmSession {
 
     async fn exchange(
         &self,
-        client: &Client,
-        target: &Target,
+        session: &Session,
         engine: &Engine,
         pdu_type: PduType,
         varbinds: Vec<Varbind>,
         bulk: Option<(u32, u32)>,
     ) -> Result<Outcome> {
+        let (client, target) = (session.client(), session.target());
         let d = &client.dispatcher;
         let id = d.next_id();
         let pdu = match bulk {
@@ -245,16 +246,20 @@ impl UsmSession {
         }
         let peer = target.addr;
         let context = &self.user.context_name;
-        d.exchange(peer, id, &bytes, target.timeout, target.retries, |reply| {
-            classify(reply, peer, id, engine, context)
-        })
-        .await
+        let answer = d
+            .exchange(peer, id, &bytes, &session.waits(), |reply| {
+                classify(reply, peer, id, engine, context)
+            })
+            .await?;
+        session.observe(answer.rtt);
+        Ok(answer.value)
     }
 }
 
 /// Engine discovery: an unauthenticated empty GET that the agent answers with a Report carrying
 /// its engine id, boots and time.
-async fn discover(client: &Client, target: &Target) -> Result<(Vec<u8>, u32, u32)> {
+async fn discover(session: &Session) -> Result<(Vec<u8>, u32, u32)> {
+    let (client, target) = (session.client(), session.target());
     let d = &client.dispatcher;
     let id = d.next_id();
     let msg = V3Message {
@@ -271,21 +276,23 @@ async fn discover(client: &Client, target: &Target) -> Result<(Vec<u8>, u32, u32
     };
     let (bytes, _) = msg.encode();
     let peer = target.addr;
-    d.exchange(
-        peer,
-        id,
-        &bytes,
-        target.timeout,
-        target.retries,
-        |reply| match message::decode_v3(reply) {
-            Ok(m) if m.message.msg_id == id && !m.message.usm.engine_id.is_empty() => {
-                let u = m.message.usm;
-                Verdict::Done((u.engine_id, u.engine_boots, u.engine_time))
-            }
-            _ => Verdict::Ignore,
-        },
-    )
-    .await
+    let answer = d
+        .exchange(
+            peer,
+            id,
+            &bytes,
+            &session.waits(),
+            |reply| match message::decode_v3(reply) {
+                Ok(m) if m.message.msg_id == id && !m.message.usm.engine_id.is_empty() => {
+                    let u = m.message.usm;
+                    Verdict::Done((u.engine_id, u.engine_boots, u.engine_time))
+                }
+                _ => Verdict::Ignore,
+            },
+        )
+        .await?;
+    session.observe(answer.rtt);
+    Ok(answer.value)
 }
 
 fn classify(
