@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use sonde::mib::{MibDb, identify_from};
+use sonde::mib::{IdentifyOptions, MibDb, identify_with};
 use sonde::model::SnmpInfo;
 use sonde::snmp::{Mib, Oid, Source, Value, Varbind};
 
@@ -34,14 +34,28 @@ const FIELDS: [&str; 11] = [
 /// The address the reference file-mode runs pretend to query.
 const PEER: std::net::Ipv4Addr = std::net::Ipv4Addr::new(1, 1, 1, 1);
 
+/// Identification as the tests run it (batched GETs, the reference agents' pretend address).
+const BATCH: IdentifyOptions = IdentifyOptions {
+    peer: Some(PEER),
+    batch: true,
+};
+
 /// A walk file that counts what it is asked, as a live agent would see it.
 struct Counting {
     mib: Mib,
+    /// Answer like an SNMPv1 agent seen through the client: every missing object is
+    /// noSuchInstance (v1 has no noSuchObject).
+    v1: bool,
     gets: AtomicUsize,
     get_varbinds: AtomicUsize,
     walks: AtomicUsize,
     /// Round trips the walks would cost with GETBULK max-repetitions 25.
     walk_trips: AtomicUsize,
+    /// Round trips the GETs would cost with SNMPv1, where a GET naming a missing object fails
+    /// as a whole and is asked again without it.
+    v1_get_trips: AtomicUsize,
+    /// Rows walked (each one a GETNEXT round trip in SNMPv1).
+    walk_rows: AtomicUsize,
     /// Each walk: root and rows.
     walk_log: std::sync::Mutex<Vec<(Oid, usize)>>,
 }
@@ -50,16 +64,27 @@ impl Counting {
     fn new(mib: Mib) -> Self {
         Self {
             mib,
+            v1: false,
             gets: AtomicUsize::new(0),
             get_varbinds: AtomicUsize::new(0),
             walks: AtomicUsize::new(0),
             walk_trips: AtomicUsize::new(0),
+            v1_get_trips: AtomicUsize::new(0),
+            walk_rows: AtomicUsize::new(0),
             walk_log: std::sync::Mutex::new(Vec::new()),
         }
     }
 
     fn requests(&self) -> usize {
         self.gets.load(Ordering::Relaxed) + self.walk_trips.load(Ordering::Relaxed)
+    }
+
+    /// The round trips an SNMPv1 agent would need: a GET is retried without each missing
+    /// object, a walk is one GETNEXT per row plus one.
+    fn v1_requests(&self) -> usize {
+        self.v1_get_trips.load(Ordering::Relaxed)
+            + self.walk_rows.load(Ordering::Relaxed)
+            + self.walks.load(Ordering::Relaxed)
     }
 }
 
@@ -69,8 +94,16 @@ impl Source for Counting {
         self.gets.fetch_add(1, Ordering::Relaxed);
         self.get_varbinds.fetch_add(oids.len(), Ordering::Relaxed);
         let mut answers = Source::get(&self.mib, oids).await?;
+        let missing = answers.iter().filter(|vb| vb.value.is_exception()).count();
+        self.v1_get_trips.fetch_add(
+            missing + usize::from(missing < answers.len()),
+            Ordering::Relaxed,
+        );
         for vb in &mut answers {
             if vb.value.is_exception() {
+                if self.v1 {
+                    continue;
+                }
                 let arcs = vb.oid.arcs();
                 let parent = Oid::from_slice(&arcs[..arcs.len().saturating_sub(1)]);
                 if self.mib.subtree(&parent).is_empty() {
@@ -84,6 +117,7 @@ impl Source for Counting {
     async fn walk(&self, root: &Oid) -> sonde::snmp::Result<Vec<Varbind>> {
         let rows = Source::walk(&self.mib, root).await?;
         self.walks.fetch_add(1, Ordering::Relaxed);
+        self.walk_rows.fetch_add(rows.len(), Ordering::Relaxed);
         // The last response also carries the first OID past the subtree.
         self.walk_trips
             .fetch_add(rows.len() / 25 + 1, Ordering::Relaxed);
@@ -166,7 +200,9 @@ async fn identification_agrees_with_the_reference_agents() {
     )
     .unwrap();
     let walks = fixture["walks"].as_object().unwrap();
+    let started = Instant::now();
     let db = MibDb::bundled().unwrap();
+    let load_time = started.elapsed();
 
     let mut per_field: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut overall = Tally::default();
@@ -175,6 +211,7 @@ async fn identification_agrees_with_the_reference_agents() {
     let mut misses = Vec::new();
     let mut differ_lines = Vec::new();
     let mut extras = Vec::new();
+    let mut v1_costs = Vec::new();
     let mut requests = Vec::new();
     let mut elapsed = std::time::Duration::ZERO;
 
@@ -185,8 +222,28 @@ async fn identification_agrees_with_the_reference_agents() {
         let started = Instant::now();
         // The reference agents ran in file mode as if querying 1.1.1.1 (the address GLPI agent
         // reports for `--file`); a few walks have that address, whose interface gives the MAC.
-        let info = identify_from(&source, db, Some(PEER)).await.unwrap();
+        let info = identify_with(&source, db, BATCH).await.unwrap();
         elapsed += started.elapsed();
+        // The same walk without batching (what SNMPv1 agents call for) gives the same result.
+        let mut lazy = Counting::new(Mib::new(load_walk(&name).varbinds));
+        lazy.v1 = true;
+        let options = IdentifyOptions {
+            batch: false,
+            ..BATCH
+        };
+        assert_eq!(
+            identify_with(&lazy, db, options).await.unwrap(),
+            info,
+            "{name}"
+        );
+        let mut eager = Counting::new(Mib::new(load_walk(&name).varbinds));
+        eager.v1 = true;
+        assert_eq!(
+            identify_with(&eager, db, BATCH).await.unwrap(),
+            info,
+            "{name}"
+        );
+        v1_costs.push((eager.v1_requests(), lazy.v1_requests()));
         let walked: Vec<String> = source
             .walk_log
             .lock()
@@ -327,6 +384,19 @@ async fn identification_agrees_with_the_reference_agents() {
         requests.len(),
         elapsed
     );
+    let mean = |f: fn(&(usize, usize)) -> usize| {
+        v1_costs.iter().map(f).sum::<usize>() as f64 / v1_costs.len() as f64
+    };
+    println!(
+        "SNMPv1 estimate (a GET retried without each missing object, walks by GETNEXT): batched {:.1}, unbatched {:.1}",
+        mean(|c| c.0),
+        mean(|c| c.1)
+    );
+    println!(
+        "loading the bundled data ({} sysObjectIDs, {} vendor modules) took {load_time:?}",
+        db.sysobjectid_count(),
+        db.vendor_names().len()
+    );
     for (name, gets, varbinds, walked, reqs) in &requests {
         println!(
             "  {reqs:>3} = {gets} GET ({varbinds} varbinds) + {} walk(s)  {name}",
@@ -338,5 +408,82 @@ async fn identification_agrees_with_the_reference_agents() {
         overall.pct() >= 95.0,
         "overall agreement {:.1} % is below 95 %",
         overall.pct()
+    );
+}
+
+/// A live session that counts its round trips (GETs, and the requests of each walk).
+struct LiveCounting {
+    session: sonde::snmp::Session,
+    requests: AtomicUsize,
+}
+
+impl Source for LiveCounting {
+    async fn get(&self, oids: &[Oid]) -> sonde::snmp::Result<Vec<Varbind>> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.session.get(oids).await
+    }
+
+    async fn walk(&self, root: &Oid) -> sonde::snmp::Result<Vec<Varbind>> {
+        let opts = sonde::snmp::WalkOptions::default();
+        let result = sonde::snmp::walk(&self.session, root, opts).await?;
+        self.requests
+            .fetch_add(result.requests as usize, Ordering::Relaxed);
+        Ok(result.varbinds)
+    }
+}
+
+/// Every walk served by the simulator and identified over SNMPv2c gives exactly what the walk
+/// file gives (the same code runs on both); prints the round trips it took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_identification_equals_file_mode() {
+    use sonde::snmp::agent::{LoadedWalk, communities_for, load_walks};
+    use sonde::snmp::{AgentOptions, Client, Credential, Simulator, Target};
+
+    let walks = load_walks(&walk_paths()).unwrap();
+    let refs: Vec<&LoadedWalk> = walks.iter().collect();
+    let sim = Simulator::start(
+        vec![(
+            "127.0.0.1:0".parse().unwrap(),
+            communities_for(&refs, "public"),
+        )],
+        AgentOptions::default(),
+    )
+    .await
+    .unwrap();
+    let addr = sim.local_addrs()[0];
+    let client = Client::default();
+    let db = MibDb::bundled().unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for w in &walks {
+        let live = LiveCounting {
+            session: client.session(
+                Target::new(addr, Credential::v2c(&w.community))
+                    .with_timeout(std::time::Duration::from_secs(2))
+                    .with_retries(2),
+            ),
+            requests: AtomicUsize::new(0),
+        };
+        let mib = std::sync::Arc::clone(&w.mib);
+        let name = w.community.clone();
+        tasks.spawn(async move {
+            let from_file = identify_with(mib.as_ref(), db, BATCH).await.unwrap();
+            let from_device = identify_with(&live, db, BATCH).await.unwrap();
+            assert_eq!(from_file, from_device, "{name}");
+            (name, live.requests.load(Ordering::Relaxed))
+        });
+    }
+    let mut counts = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        counts.push(r.unwrap());
+    }
+    sim.shutdown().await;
+    counts.sort_by_key(|(_, n)| *n);
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let median = counts[counts.len() / 2].1;
+    println!(
+        "\nlive SNMPv2c round trips per device against the simulator: mean {:.1}, median {median}, max {} ({})",
+        total as f64 / counts.len() as f64,
+        counts[counts.len() - 1].1,
+        counts[counts.len() - 1].0
     );
 }

@@ -289,9 +289,11 @@ fn ten_thousand_requests_in_flight_under_1024_fds() {
             peak_in_flight > 1_000,
             "requests were not concurrent: {peak_in_flight}"
         );
+        // The client needs one socket; other tests of this process open a few of their own
+        // meanwhile. One socket per request would be thousands.
         assert!(
-            max_fds <= fds_before + 2,
-            "client opened {} fds",
+            max_fds <= fds_before + 64,
+            "{} fds opened during the run",
             max_fds - fds_before
         );
         for s in sims {

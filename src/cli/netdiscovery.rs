@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -22,7 +22,7 @@ use crate::discovery::engine::DEFAULT_IN_FLIGHT;
 use crate::discovery::{
     Block, NeighbourCache, ProbeSet, Probes, Progress, SnmpProbe, Sweep, Targets,
 };
-use crate::mib::{MibDb, identify};
+use crate::mib::{IdentifyOptions, MibDb, identify_with};
 use crate::model::{Host, Outcome};
 use crate::net::{NetbiosClient, NetbiosConfig, Pinger, PingerConfig, RateLimiter, ReverseDns};
 use crate::report::netdiscovery::{self, Envelope};
@@ -180,7 +180,14 @@ async fn from_files(
         let mib = Mib::new(walk.varbinds);
         let mut host = Host::new(ip);
         host.entity.clone_from(&args.entity);
-        let info = identify(&mib, db)
+        let opts = IdentifyOptions {
+            peer: match ip {
+                IpAddr::V4(v4) => Some(v4),
+                IpAddr::V6(_) => None,
+            },
+            batch: true,
+        };
+        let info = identify_with(&mib, db, opts)
             .await
             .with_context(|| format!("cannot identify {}", path.display()))?;
         host.outcome = Outcome::Snmp { credential: 0 };
@@ -256,6 +263,7 @@ async fn sweep(
             timeout,
             retries: args.retries.unwrap_or(0),
             db,
+            network_rtt_us: AtomicU64::new(0),
         },
         pinger,
         netbios,

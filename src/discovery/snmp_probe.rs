@@ -3,13 +3,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::mib::{MibDb, identify};
+use crate::mib::{IdentifyOptions, MibDb, identify_with};
 use crate::model::{Outcome, SnmpInfo};
-use crate::snmp::{Client, Credential, Oid, Session, SnmpError, Target};
+use crate::snmp::{Client, Credential, Oid, Session, SnmpError, Target, Version};
 
 /// sysDescr.0, the probe FusionInventory uses to accept a v1/v2c session.
 const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
@@ -28,6 +29,9 @@ pub struct SnmpProbe {
     pub retries: u32,
     /// Identification data.
     pub db: Arc<MibDb>,
+    /// Round-trip time of the swept network in microseconds, learnt from the agents that
+    /// answered (0 until one has).
+    pub network_rtt_us: AtomicU64,
 }
 
 /// The result of the SNMP probe of one address.
@@ -48,11 +52,18 @@ impl SnmpProbe {
             for (index, credential) in self.credentials.iter().enumerate() {
                 let slot = order.len();
                 order.push(index);
-                let session = self.client.session(
-                    Target::new(SocketAddr::new(ip, port), credential.clone())
-                        .with_timeout(self.timeout)
-                        .with_retries(self.retries),
-                );
+                let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
+                    0 => None,
+                    us => Some(Duration::from_micros(us)),
+                };
+                let session = self
+                    .client
+                    .session(
+                        Target::new(SocketAddr::new(ip, port), credential.clone())
+                            .with_timeout(self.timeout)
+                            .with_retries(self.retries),
+                    )
+                    .with_network_rtt(network_rtt);
                 tries.spawn(async move {
                     let r = session.get(&[Oid::from_slice(&SYS_DESCR)]).await;
                     (slot, session, r)
@@ -81,8 +92,18 @@ impl SnmpProbe {
         match winner {
             Some((slot, session)) => {
                 let credential = order[slot];
+                if let Some(rtt) = session.srtt() {
+                    self.learn_rtt(rtt);
+                }
                 // Boxed: only the addresses that answered pay for identification's state.
-                let info = match Box::pin(identify(&session, &self.db)).await {
+                let opts = IdentifyOptions {
+                    peer: match ip {
+                        IpAddr::V4(v4) => Some(v4),
+                        IpAddr::V6(_) => None,
+                    },
+                    batch: session.version() != Version::V1,
+                };
+                let info = match Box::pin(identify_with(&session, &self.db, opts)).await {
                     Ok(info) => info,
                     Err(e) => {
                         tracing::debug!(%ip, error = %e, "identification incomplete");
@@ -99,6 +120,20 @@ impl SnmpProbe {
                 info: None,
             },
         }
+    }
+}
+
+impl SnmpProbe {
+    /// Folds one agent's round-trip time into the network's (gain 1/8).
+    fn learn_rtt(&self, rtt: Duration) {
+        let sample = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX).max(1);
+        let old = self.network_rtt_us.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            (old * 7 + sample) / 8
+        };
+        self.network_rtt_us.store(new.max(1), Ordering::Relaxed);
     }
 }
 

@@ -242,7 +242,7 @@ mod tests {
             vec![],
         )
         .unwrap();
-        assert_eq!(t.len(), 6 + 256 - 6 + 1);
+        assert_eq!(t.len(), 6 + 256 + 1);
         let all: Vec<IpAddr> = t.iter().collect();
         assert_eq!(all.len() as u128, t.len());
         assert_eq!(all[0], ip("10.0.0.250"));

@@ -15,6 +15,9 @@ pub(crate) struct Fetcher<'s, S> {
     walks: HashMap<Oid, Vec<Varbind>>,
     /// Set after a timeout: the device is gone, later lookups find nothing.
     dead: bool,
+    /// Ask ahead in multi-object GETs ([`Fetcher::prefetch`]); off, objects are asked when
+    /// needed, one per GET.
+    pub(crate) batch: bool,
 }
 
 impl<'s, S: Source> Fetcher<'s, S> {
@@ -25,18 +28,23 @@ impl<'s, S: Source> Fetcher<'s, S> {
             unknown: HashSet::new(),
             walks: HashMap::new(),
             dead: false,
+            batch: true,
         }
     }
 
     /// One GET of every OID not known yet. The first request of an identification uses
     /// [`Fetcher::prefetch_strict`] instead: its failure is the device's.
     pub(crate) async fn prefetch(&mut self, oids: impl IntoIterator<Item = Oid>) {
+        if !self.batch {
+            return;
+        }
         if let Err(e) = self.prefetch_strict(oids).await {
             self.failed(&e);
         }
     }
 
-    /// Like [`Fetcher::prefetch`], but the error is returned.
+    /// Like [`Fetcher::prefetch`], but the error is returned (and does not mark the device
+    /// gone).
     pub(crate) async fn prefetch_strict(
         &mut self,
         oids: impl IntoIterator<Item = Oid>,
@@ -64,8 +72,10 @@ impl<'s, S: Source> Fetcher<'s, S> {
                 Ok(())
             }
             Err(e) => {
-                for oid in ask {
-                    self.values.insert(oid, None);
+                // A failed multi-object GET leaves its objects to be asked one by one when
+                // needed (an agent may refuse big requests); a single object is given up.
+                if let [only] = ask.as_slice() {
+                    self.values.insert(only.clone(), None);
                 }
                 Err(e)
             }
@@ -74,8 +84,10 @@ impl<'s, S: Source> Fetcher<'s, S> {
 
     /// The value of one object (from the cache, an earlier walk, or a GET).
     pub(crate) async fn get(&mut self, oid: &Oid) -> Option<Value> {
-        if !self.known(oid) {
-            self.prefetch([oid.clone()]).await;
+        if !self.known(oid)
+            && let Err(e) = self.prefetch_strict([oid.clone()]).await
+        {
+            self.failed(&e);
         }
         if let Some(found) = self.values.get(oid) {
             return found.clone();
@@ -161,4 +173,145 @@ impl<'s, S: Source> Fetcher<'s, S> {
 
 fn is_missing(value: &Value) -> bool {
     value.is_exception() || matches!(value, Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use crate::mib::{MibDb, identify};
+    use crate::snmp::{Mib, Oid, SnmpError, Source, Value, Varbind};
+
+    fn o(text: &str) -> Oid {
+        text.parse().unwrap()
+    }
+
+    fn s(text: &str) -> Value {
+        Value::OctetString(text.as_bytes().to_vec())
+    }
+
+    fn mib(items: Vec<(&str, Value)>) -> Mib {
+        Mib::new(
+            items
+                .into_iter()
+                .map(|(k, v)| Varbind::new(o(k), v))
+                .collect(),
+        )
+    }
+
+    /// A source whose requests fail after the first `ok` ones.
+    struct Failing {
+        mib: Mib,
+        ok: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Source for Failing {
+        async fn get(&self, oids: &[Oid]) -> crate::snmp::Result<Vec<Varbind>> {
+            self.step()?;
+            Source::get(&self.mib, oids).await
+        }
+
+        async fn walk(&self, root: &Oid) -> crate::snmp::Result<Vec<Varbind>> {
+            self.step()?;
+            Source::walk(&self.mib, root).await
+        }
+    }
+
+    impl Failing {
+        fn step(&self) -> crate::snmp::Result<()> {
+            use std::sync::atomic::Ordering;
+            let left = self.ok.load(Ordering::Relaxed);
+            if left == 0 {
+                return Err(SnmpError::Timeout {
+                    peer: SocketAddr::from(([127, 0, 0, 1], 161)),
+                    attempts: 1,
+                    waited: Duration::from_secs(1),
+                });
+            }
+            self.ok.store(left - 1, Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn failures() {
+        let device = || {
+            mib(vec![
+                ("1.3.6.1.2.1.1.1.0", s("Cisco IOS Software")),
+                (
+                    "1.3.6.1.2.1.1.2.0",
+                    Value::ObjectId(o("1.3.6.1.4.1.9.1.516")),
+                ),
+                (
+                    "1.3.6.1.2.1.2.2.1.6.1",
+                    Value::OctetString(vec![0, 1, 2, 3, 4, 5]),
+                ),
+            ])
+        };
+        let db = MibDb::bundled().unwrap();
+        let dead = Failing {
+            mib: device(),
+            ok: 0.into(),
+        };
+        assert!(matches!(
+            identify(&dead, db).await,
+            Err(SnmpError::Timeout { .. })
+        ));
+        // The device dies after the first request: what it said is kept, nothing panics.
+        let dying = Failing {
+            mib: device(),
+            ok: 1.into(),
+        };
+        let info = identify(&dying, db).await.unwrap();
+        assert_eq!(info.model.as_deref(), Some("Catalyst 3750-24/48"));
+        assert_eq!(info.description.as_deref(), Some("Cisco IOS Software"));
+        assert_eq!(info.mac, None);
+    }
+
+    /// An agent that answers genErr to GETs of more than a few objects.
+    struct Small(Mib);
+
+    impl Source for Small {
+        async fn get(&self, oids: &[Oid]) -> crate::snmp::Result<Vec<Varbind>> {
+            if oids.len() > 12 {
+                return Err(SnmpError::ErrorStatus {
+                    peer: SocketAddr::from(([127, 0, 0, 1], 161)),
+                    status: crate::snmp::pdu::ErrorStatus::GenErr,
+                    index: 0,
+                    oid: None,
+                });
+            }
+            Source::get(&self.0, oids).await
+        }
+
+        async fn walk(&self, root: &Oid) -> crate::snmp::Result<Vec<Varbind>> {
+            Source::walk(&self.0, root).await
+        }
+    }
+
+    #[tokio::test]
+    async fn agents_refusing_big_requests_are_asked_one_object_at_a_time() {
+        let items = || {
+            vec![
+                ("1.3.6.1.2.1.1.1.0", s("Cisco IOS Software")),
+                (
+                    "1.3.6.1.2.1.1.2.0",
+                    Value::ObjectId(o("1.3.6.1.4.1.9.1.516")),
+                ),
+                ("1.3.6.1.2.1.1.5.0", s("sw1")),
+                ("1.3.6.1.2.1.47.1.1.1.1.11.1", s("FOC123")),
+                (
+                    "1.3.6.1.2.1.17.1.1.0",
+                    Value::OctetString(vec![0, 1, 2, 3, 4, 5]),
+                ),
+            ]
+        };
+        let db = MibDb::bundled().unwrap();
+        let want = identify(&mib(items()), db).await.unwrap();
+        let got = identify(&Small(mib(items())), db).await.unwrap();
+        assert_eq!(got, want);
+        assert_eq!(got.serial.as_deref(), Some("FOC123"));
+        assert_eq!(got.mac.as_deref(), Some("00:01:02:03:04:05"));
+    }
 }

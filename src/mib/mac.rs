@@ -119,7 +119,7 @@ pub(crate) async fn mac_address<'a, S: Source + Sync>(
 mod tests {
     use std::net::Ipv4Addr;
 
-    use crate::mib::{MibDb, identify, identify_from};
+    use crate::mib::{IdentifyOptions, MibDb, identify, identify_with};
     use crate::model::SnmpInfo;
     use crate::snmp::{Mib, Value, Varbind};
 
@@ -171,10 +171,13 @@ mod tests {
         let info = run(items.clone()).await;
         assert_eq!(info.mac.as_deref(), Some("aa:00:00:00:00:01"));
         // The bridge address wins; the queried address beats the heuristics.
-        let peer = identify_from(
+        let peer = identify_with(
             &mib(items.clone()),
             MibDb::bundled().unwrap(),
-            Some(Ipv4Addr::new(10, 0, 0, 5)),
+            IdentifyOptions {
+                peer: Some(Ipv4Addr::new(10, 0, 0, 5)),
+                batch: true,
+            },
         )
         .await
         .unwrap();

@@ -38,7 +38,7 @@ mod schema;
 mod vendors;
 
 pub use db::{Entry, MibDb};
-pub use identify::{identify, identify_from};
+pub use identify::{IdentifyOptions, identify, identify_with};
 
 /// Why identification data could not be loaded.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -11,7 +11,7 @@ use super::error::{Result, SnmpError};
 use super::message::{self, CommunityMessage, Message};
 use super::oid::Oid;
 use super::pdu::{ErrorStatus, Pdu, PduType};
-use super::transport::{Dispatcher, DispatcherConfig, Verdict, schedule};
+use super::transport::{Dispatcher, DispatcherConfig, Verdict, first_contact, schedule};
 use super::usm::{KeyCache, UsmSession};
 use super::value::{Value, Varbind};
 
@@ -96,6 +96,7 @@ impl Client {
             target,
             usm,
             srtt_us: AtomicU64::new(0),
+            network_rtt: None,
         }
     }
 
@@ -113,6 +114,8 @@ pub struct Session {
     usm: Option<UsmSession>,
     /// Smoothed round-trip time in microseconds (0 = not measured yet).
     srtt_us: AtomicU64,
+    /// Round-trip time of the network, known from other peers, for the first request.
+    network_rtt: Option<Duration>,
 }
 
 impl Session {
@@ -245,11 +248,28 @@ impl Session {
             .varbinds)
     }
 
-    /// The waits of the next request: see [`schedule`].
-    pub(crate) fn waits(&self) -> Vec<Duration> {
+    /// Tells the session the round-trip time of its network (measured on other peers), so that
+    /// its first request is resent early once if its first datagram is lost: see
+    /// [`first_contact`].
+    #[must_use]
+    pub fn with_network_rtt(mut self, rtt: Option<Duration>) -> Self {
+        self.network_rtt = rtt;
+        self
+    }
+
+    /// The smoothed round-trip time measured on this session so far.
+    #[must_use]
+    pub fn srtt(&self) -> Option<Duration> {
         let srtt = self.srtt_us.load(Ordering::Relaxed);
-        let rtt = (srtt > 0).then(|| Duration::from_micros(srtt));
-        schedule(self.target.timeout, self.target.retries, rtt)
+        (srtt > 0).then(|| Duration::from_micros(srtt))
+    }
+
+    /// The waits of the next request: see [`schedule`] and [`first_contact`].
+    pub(crate) fn waits(&self) -> Vec<Duration> {
+        match (self.srtt(), self.network_rtt) {
+            (None, Some(net)) => first_contact(self.target.timeout, self.target.retries, net),
+            (rtt, _) => schedule(self.target.timeout, self.target.retries, rtt),
+        }
     }
 
     /// Feeds a round-trip sample into the smoothed estimate (RFC 6298 style, gain 1/8).

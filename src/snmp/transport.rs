@@ -85,6 +85,19 @@ pub fn schedule(timeout: Duration, retries: u32, rtt: Option<Duration>) -> Vec<D
     waits
 }
 
+/// The waits of a first contact when the network's round-trip time is known from other peers
+/// (a sweep): one early resend after a few RTTs (at most half the timeout), then the rest of the
+/// timeout, then `retries` more full timeouts. A dead address still costs two datagrams and one
+/// timeout per attempt; a first datagram lost in a burst costs a fraction of a second.
+#[must_use]
+pub fn first_contact(timeout: Duration, retries: u32, network_rtt: Duration) -> Vec<Duration> {
+    let floor = Duration::from_millis(100).min(timeout / 2);
+    let early = (network_rtt * 4 + Duration::from_millis(20)).clamp(floor, timeout / 2);
+    let mut waits = vec![early, timeout - early];
+    waits.extend(std::iter::repeat_n(timeout, retries as usize));
+    waits
+}
+
 /// What a reply filter decides about one datagram.
 pub enum Verdict<T> {
     /// This is the answer.
@@ -422,6 +435,21 @@ fn same_peer(expected: SocketAddr, from: SocketAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_contact_resends_once_early_within_the_timeout() {
+        let t = Duration::from_secs(1);
+        let w = first_contact(t, 0, Duration::from_micros(200));
+        assert_eq!(
+            w,
+            vec![Duration::from_millis(100), Duration::from_millis(900)]
+        );
+        let w = first_contact(t, 1, Duration::from_secs(5));
+        assert_eq!(
+            w,
+            vec![Duration::from_millis(500), Duration::from_millis(500), t]
+        );
+    }
 
     #[test]
     fn schedule_without_rtt_is_timeout_per_send() {
