@@ -6,6 +6,8 @@
 //!   GETBULK walks, and an agent that serves walk files (`sonde simulate`).
 //! - [`walk`]: net-snmp walk files: parsing every style, writing `-On` text, anonymising
 //!   captures (`sonde capture --anonymize`).
+//! - [`discovery`]: the sweep engine: targets, every probe of an address side by side, streamed
+//!   results.
 //! - [`net`]: the other discovery probes: ICMP, NetBIOS, neighbour table, DNS; the rate limiter.
 //! - [`mib`]: SNMP device identification from run-time data (`mibs/`): type, maker, model, serial…
 //! - [`model`]: domain types shared by engines and reporters (no wire formats).
@@ -13,7 +15,8 @@
 //! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
 //!   codes. The only module that prints.
 //!
-//! Data: `mibs/` (symbolic OID names for walk files). Tests: `tests/tests.rs` (one integration
+//! Data: `mibs/` (sysObjectID database, identification rules, symbolic OID names).
+//! Tests: `tests/tests.rs` (one integration
 //! binary; the bundled walks live gzipped in `tests/resources/walks`). Benchmarks: `benches/`.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
