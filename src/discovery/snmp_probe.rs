@@ -52,9 +52,11 @@ impl SnmpProbe {
             for (index, credential) in self.credentials.iter().enumerate() {
                 let slot = order.len();
                 order.push(index);
+                // Before any agent has answered, assume a slow network: the early resend then
+                // comes at half the timeout, still one timeout of wall time for a dead address.
                 let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
-                    0 => None,
-                    us => Some(Duration::from_micros(us)),
+                    0 => self.timeout / 8,
+                    us => Duration::from_micros(us),
                 };
                 let session = self
                     .client
@@ -63,7 +65,7 @@ impl SnmpProbe {
                             .with_timeout(self.timeout)
                             .with_retries(self.retries),
                     )
-                    .with_network_rtt(network_rtt);
+                    .with_network_rtt(Some(network_rtt));
                 tries.spawn(async move {
                     let r = session.get(&[Oid::from_slice(&SYS_DESCR)]).await;
                     (slot, session, r)
