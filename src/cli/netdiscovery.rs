@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::{ArgAction, Args};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::args::{Cidr, OutputFormat, Probe, Transport};
 use super::credentials::CredentialParser;
 use crate::discovery::engine::DEFAULT_IN_FLIGHT;
+use crate::discovery::snmp_probe::DEFAULT_IDENTIFY_SLOTS;
 use crate::discovery::{
     Block, NeighbourCache, ProbeSet, Probes, Progress, SnmpProbe, Sweep, Targets,
 };
@@ -264,6 +265,7 @@ async fn sweep(
             retries: args.retries.unwrap_or(0),
             db,
             network_rtt_us: AtomicU64::new(0),
+            identify_slots: Semaphore::new(DEFAULT_IDENTIFY_SLOTS),
         },
         pinger,
         netbios,

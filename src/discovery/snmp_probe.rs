@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::mib::{IdentifyOptions, MibDb, identify_with};
@@ -32,7 +33,13 @@ pub struct SnmpProbe {
     /// Round-trip time of the swept network in microseconds, learnt from the agents that
     /// answered (0 until one has).
     pub network_rtt_us: AtomicU64,
+    /// Identifications running at once: the heavy phase (table walks) is bounded separately
+    /// from the light first probes, so memory stays flat when agents answer slowly.
+    pub identify_slots: Semaphore,
 }
+
+/// Default number of identifications running at once.
+pub const DEFAULT_IDENTIFY_SLOTS: usize = 256;
 
 /// The result of the SNMP probe of one address.
 pub struct SnmpResult {
@@ -105,6 +112,9 @@ impl SnmpProbe {
                     },
                     batch: session.version() != Version::V1,
                 };
+                // Boxed, and bounded: only the addresses that answered pay for identification's
+                // state, and only so many at once.
+                let _slot = self.identify_slots.acquire().await;
                 let info = match Box::pin(identify_with(&session, &self.db, opts)).await {
                     Ok(info) => info,
                     Err(e) => {
