@@ -300,3 +300,48 @@ fn bad_ranges_are_clear_errors() {
         assert!(err.contains(text), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn ipv6_discovery_identifies_a_device() {
+    let port = std::net::UdpSocket::bind("[::1]:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["simulate", "--walk"])
+        .arg(walk("sample2.walk.gz"))
+        .args(["--listen", &format!("[::1]:{port}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    assert!(line.contains("answering on udp"), "simulate said: {line}");
+    let out = sonde(&[
+        "netdiscovery",
+        "--first",
+        "::1",
+        "--last",
+        "::1",
+        "--port",
+        &port.to_string(),
+        "--credentials",
+        "version:2c,community:public",
+        "--probes",
+        "snmp,icmp,arp",
+        "--format",
+        "json",
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let hosts = json_lines(&out);
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    assert_eq!(hosts[0]["IP"], "::1");
+    assert_eq!(hosts[0]["OUTCOME"], "snmp");
+    assert_eq!(hosts[0]["TYPE"], "PRINTER");
+    assert_eq!(hosts[0]["SNMPHOSTNAME"], "Aficio MP 171");
+}

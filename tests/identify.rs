@@ -2,7 +2,7 @@
 //! (FusionInventory 2.6 and GLPI agent) report for the same walk, and the requests it costs.
 //!
 //! Expectations: `tests/resources/walks/expected-discovery.json`, the `expected` blocks of
-//! `/work/shared/walks/expected.json` (fields both agents agree on), their `_differs` (fields they
+//! `../shared/walks/expected.json` (fields both agents agree on), their `_differs` (fields they
 //! disagree on: matching either counts), and both agents' netdiscovery outputs.
 
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! Walk-file integration tests: every bundled walk parses to the expected varbinds, written text
 //! reads back identical, malformed files are reported line by line, anonymisation is consistent.
 //!
-//! Expectations come from `/work/shared/walks/expected.json`, copied into
+//! Expectations come from `../shared/walks/expected.json`, copied into
 //! `tests/resources/walks/variables.tsv` (variable counts) and `observed.tsv` (system values).
 
 /// Anonymisation of real captures.

@@ -56,14 +56,27 @@ pub struct Probes {
     pub neighbours: NeighbourCache,
 }
 
-/// A snapshot of the kernel's neighbour table, refreshed when older than a second.
+/// A snapshot of the kernel's neighbour tables, refreshed when older than a second (IPv4,
+/// `/proc/net/arp`) or five seconds (IPv6, one `ip -6 neigh` run).
 #[derive(Default)]
 pub struct NeighbourCache {
     snapshot: Mutex<Option<(Instant, HashMap<IpAddr, String>)>>,
+    v6: tokio::sync::Mutex<Option<(Instant, HashMap<IpAddr, String>)>>,
 }
 
 impl NeighbourCache {
-    fn mac(&self, ip: IpAddr) -> Option<String> {
+    async fn mac(&self, ip: IpAddr) -> Option<String> {
+        if ip.is_ipv6() {
+            let mut guard = self.v6.lock().await;
+            let stale = guard
+                .as_ref()
+                .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(5));
+            if stale {
+                let table = crate::net::read_ipv6_neighbors().await.unwrap_or_default();
+                *guard = Some((Instant::now(), table));
+            }
+            return guard.as_ref().and_then(|(_, t)| t.get(&ip).cloned());
+        }
         let mut guard = self
             .snapshot
             .lock()
@@ -127,7 +140,7 @@ impl Probes {
             host.dns_name = dns.lookup(ip).await;
         }
         if self.set.arp {
-            host.arp_mac = self.neighbours.mac(ip);
+            host.arp_mac = self.neighbours.mac(ip).await;
         }
         host
     }

@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests: the bundled walk files and their expectations.
 //!
 //! The walks live gzip-compressed under `tests/resources/walks/<path>.walk.gz`; tests name them
-//! by `<path>.walk` (the path of `/work/shared/walks`, e.g. `resources/walks/sample4.walk`).
+//! by `<path>.walk` (the path of `../shared/walks`, e.g. `resources/walks/sample4.walk`).
 
 use std::path::{Path, PathBuf};
 
