@@ -87,13 +87,15 @@ impl Host {
             .or(self.netbios.as_ref().and_then(|n| n.mac.as_deref()))
     }
 
-    /// DNSHOSTNAME: the reverse DNS name, else the IP when the host answered ping (the
-    /// FusionInventory convention, so that ping-only hosts are reported).
+    /// DNSHOSTNAME: the reverse DNS name, else the IP when the host showed it is up — it
+    /// answered ping (the FusionInventory convention, so that ping-only hosts are reported),
+    /// refused a probe, or rejected the SNMP credentials.
     #[must_use]
     pub fn dns_hostname(&self) -> Option<String> {
+        let up = self.ping || matches!(self.outcome, Outcome::Alive | Outcome::AuthFailed(_));
         match &self.dns_name {
             Some(n) => Some(n.clone()),
-            None if self.ping => Some(self.ip.to_string()),
+            None if up => Some(self.ip.to_string()),
             None => None,
         }
     }
@@ -106,5 +108,40 @@ impl Host {
             || self.snmp.as_ref().is_some_and(|s| s.name.is_some())
             || self.dns_hostname().is_some()
             || self.netbios.as_ref().is_some_and(|n| n.name.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_that_showed_life_are_reported_under_their_address() {
+        let mut h = Host::new("192.0.2.7".parse().unwrap());
+        assert!(!h.is_reportable());
+        h.outcome = Outcome::Alive;
+        assert_eq!(h.dns_hostname().as_deref(), Some("192.0.2.7"));
+        assert!(h.is_reportable());
+        h.outcome = Outcome::AuthFailed("wrong digest".into());
+        assert!(h.is_reportable());
+        h.dns_name = Some("printer.example".into());
+        assert_eq!(h.dns_hostname().as_deref(), Some("printer.example"));
+    }
+
+    #[test]
+    fn snmp_mac_wins_over_the_network_ones() {
+        let mut h = Host::new("192.0.2.8".parse().unwrap());
+        h.netbios = Some(Netbios {
+            mac: Some("00:00:00:00:00:03".into()),
+            ..Netbios::default()
+        });
+        assert_eq!(h.mac(), Some("00:00:00:00:00:03"));
+        h.arp_mac = Some("00:00:00:00:00:02".into());
+        assert_eq!(h.mac(), Some("00:00:00:00:00:02"));
+        h.snmp = Some(SnmpInfo {
+            mac: Some("00:00:00:00:00:01".into()),
+            ..SnmpInfo::default()
+        });
+        assert_eq!(h.mac(), Some("00:00:00:00:00:01"));
     }
 }
