@@ -108,8 +108,8 @@ pub fn fields(host: &Host) -> Vec<(&'static str, String)> {
     put("LOCATION", snmp.and_then(|s| s.location.as_deref()));
     put("MAC", host.mac());
     put("MANUFACTURER", snmp.and_then(|s| s.manufacturer.as_deref()));
-    let memory = snmp.and_then(|s| s.memory_mb).map(|m| m.to_string());
-    put("MEMORY", memory.as_deref());
+    // MEMORY is left out: the Perl agents send it only from a few vendor modules, and GLPI
+    // takes the memory from the network inventory.
     put("MODEL", snmp.and_then(|s| s.model.as_deref()));
     let nb = host.netbios.as_ref();
     put("NETBIOSNAME", nb.and_then(|n| n.name.as_deref()));
