@@ -257,8 +257,20 @@ fn table_format_and_save_dir() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.stdout.is_empty());
-    let saved = std::fs::read_to_string(dir.join("netdiscovery/127.0.0.9.xml")).unwrap();
+    // One file for the run, complete (no .partial left).
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(
+        name.starts_with("netdiscovery-") && name.ends_with(".xml"),
+        "{name}"
+    );
+    let saved = std::fs::read_to_string(&files[0]).unwrap();
     assert!(saved.contains("<IP>127.0.0.9</IP>"), "{saved}");
+    assert!(saved.contains("<QUERY>NETDISCOVERY</QUERY>"), "{saved}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -126,7 +126,8 @@ pub struct NetdiscoveryArgs {
     /// Also print the START, NBIP and END control messages.
     #[arg(long, help_heading = "Output")]
     pub control: bool,
-    /// Write DIR/netdiscovery/IP.xml (and DIR/netinventory/IP.xml) instead of printing.
+    /// Write the results of the run to one file in DIR (netdiscovery-<time>-<pid>.xml|json|txt)
+    /// instead of printing them.
     #[arg(short = 's', long, value_name = "DIR", help_heading = "Output")]
     pub save: Option<PathBuf>,
     /// Only print errors on stderr.
@@ -371,62 +372,83 @@ async fn progress_line(p: Arc<Progress>) {
     }
 }
 
-/// Where results go: stdout in the chosen format, or one file per device with --save.
+/// Where results go: stdout, or with `--save DIR` one file per run
+/// (`DIR/netdiscovery-<unix time>-<pid>.xml|json|txt`, written as `.partial` and renamed when
+/// the run ends, so a reader never sees half a run), in the chosen format.
 struct Output {
     format: OutputFormat,
-    save: Option<PathBuf>,
-    stdout: std::io::BufWriter<std::io::Stdout>,
+    sink: Box<dyn std::io::Write>,
+    /// With --save: the partial file and its final name.
+    save: Option<(PathBuf, PathBuf)>,
     header: bool,
 }
 
 impl Output {
     fn new(args: &NetdiscoveryArgs) -> anyhow::Result<Self> {
-        if let Some(dir) = &args.save {
-            std::fs::create_dir_all(dir.join("netdiscovery"))
-                .with_context(|| format!("cannot create {}", dir.join("netdiscovery").display()))?;
-        }
+        let mut save = None;
+        let sink: Box<dyn std::io::Write> = match &args.save {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let ext = match args.format {
+                    OutputFormat::Xml => "xml",
+                    OutputFormat::Json => "json",
+                    OutputFormat::Table => "txt",
+                };
+                let path = dir.join(format!("netdiscovery-{secs}-{}.{ext}", std::process::id()));
+                let partial = path.with_extension(format!("{ext}.partial"));
+                let file = std::fs::File::create(&partial)
+                    .with_context(|| format!("cannot create {}", partial.display()))?;
+                save = Some((partial, path));
+                Box::new(std::io::BufWriter::new(file))
+            }
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        };
         Ok(Self {
             format: args.format,
-            save: args.save.clone(),
-            stdout: std::io::BufWriter::new(std::io::stdout()),
+            sink,
+            save,
             header: false,
         })
     }
 
     fn host(&mut self, host: &Host) -> anyhow::Result<()> {
-        if let Some(dir) = &self.save {
-            let path = dir.join("netdiscovery").join(format!("{}.xml", host.ip));
-            std::fs::write(&path, Envelope::cli().device(host))
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            return Ok(());
-        }
         match self.format {
             OutputFormat::Xml => self
-                .stdout
+                .sink
                 .write_all(Envelope::cli().device(host).as_bytes())?,
-            OutputFormat::Json => writeln!(self.stdout, "{}", netdiscovery::json_line(host))?,
+            OutputFormat::Json => writeln!(self.sink, "{}", netdiscovery::json_line(host))?,
             OutputFormat::Table => {
                 if !self.header {
-                    writeln!(self.stdout, "{}", netdiscovery::TABLE_HEADER)?;
+                    writeln!(self.sink, "{}", netdiscovery::TABLE_HEADER)?;
                     self.header = true;
                 }
-                writeln!(self.stdout, "{}", netdiscovery::table_row(host))?;
+                writeln!(self.sink, "{}", netdiscovery::table_row(host))?;
             }
         }
         // Results stream: each device is visible as soon as it is found.
-        self.stdout.flush()?;
+        self.sink.flush()?;
         Ok(())
     }
 
     fn control(&mut self, message: &str) -> anyhow::Result<()> {
-        if self.format == OutputFormat::Xml && self.save.is_none() {
-            self.stdout.write_all(message.as_bytes())?;
+        if self.format == OutputFormat::Xml {
+            self.sink.write_all(message.as_bytes())?;
         }
         Ok(())
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
-        self.stdout.flush()?;
+        self.sink.flush()?;
+        if let Some((partial, path)) = self.save.take() {
+            std::fs::rename(&partial, &path).with_context(|| {
+                format!("cannot rename {} to {}", partial.display(), path.display())
+            })?;
+            tracing::info!(file = %path.display(), "results saved");
+        }
         Ok(())
     }
 }
