@@ -13,7 +13,7 @@
 #   E           127.4.0.1-127.4.0.254     1 in 4, the rest answer ping but drop UDP/161
 #   F           127.6.0.0/16 (65,536)     1 in 4, the rest silent
 #
-# Usage (root; needs iproute2, nftables, snmpd, snmp):
+# Usage (root; needs iproute2, nftables, snmpd, snmp; --perl: fusioninventory-agent-task-network):
 #   benches/testbed.sh [--perl] [--rate PPS] [POPULATION...]
 # Prints one line per run: population, tool, wall seconds, peak memory, devices found / with SNMP.
 # --perl also runs FusionInventory's fusioninventory-netdiscovery (when installed) on A, B and E.
@@ -90,7 +90,7 @@ measure() { # pop tool outfile command...
     local found snmp
     found=$(grep -c '<DEVICE>\|"IP"' "$out" || true)
     snmp=$(grep -c 'AUTHSNMP' "$out" || true)
-    printf '%-3s %-22s %9s %10.1f %8s %6s\n' "$pop" "$tool" "$wall" "$(echo "$mem / 1024" | bc -l)" "$found" "$snmp"
+    printf '%-3s %-22s %9s %10.1f %8s %6s\n' "$pop" "$tool" "$wall" "$(awk -v m="$mem" 'BEGIN{print m/1024}')" "$found" "$snmp"
 }
 for pop in "${POPS[@]}"; do
     read -r first last <<<"$(range_of "$pop")"
