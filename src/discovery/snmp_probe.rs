@@ -53,59 +53,51 @@ impl SnmpProbe {
     /// Probes one address. All tries start together, so a dead address costs one
     /// timeout × (retries + 1) however many credentials and ports there are.
     pub async fn probe(&self, ip: IpAddr) -> SnmpResult {
-        // Before any agent has answered, assume a slow network: the early resend then comes
-        // at half the timeout, still one timeout of wall time for a dead address.
-        let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
-            0 => self.timeout / 8,
-            us => Duration::from_micros(us),
-        };
+        let mut tries = JoinSet::new();
         let mut order = Vec::new();
-        let mut sessions = Vec::new();
         for &port in &self.ports {
             for (index, credential) in self.credentials.iter().enumerate() {
+                let slot = order.len();
                 order.push(index);
-                sessions.push(
-                    self.client
-                        .session(
-                            Target::new(SocketAddr::new(ip, port), credential.clone())
-                                .with_timeout(self.timeout)
-                                .with_retries(self.retries),
-                        )
-                        .with_network_rtt(Some(network_rtt)),
-                );
-            }
-        }
-        let mut results: Vec<Option<Result<Session, SnmpError>>> =
-            (0..order.len()).map(|_| None).collect();
-        let mut winner = None;
-        if sessions.len() == 1 {
-            // One try (the usual case): no task to spawn, less memory per address in flight.
-            if let Some(session) = sessions.pop() {
-                let r = session.get(&[Oid::from_slice(&SYS_DESCR)]).await;
-                results[0] = Some(accepted(session, r));
-                winner = first_success(&mut results);
-            }
-        } else {
-            let mut tries = JoinSet::new();
-            for (slot, session) in sessions.into_iter().enumerate() {
+                // Before any agent has answered, assume a slow network: the early resend then
+                // comes at half the timeout, still one timeout of wall time for a dead address.
+                let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
+                    0 => self.timeout / 8,
+                    us => Duration::from_micros(us),
+                };
+                let session = self
+                    .client
+                    .session(
+                        Target::new(SocketAddr::new(ip, port), credential.clone())
+                            .with_timeout(self.timeout)
+                            .with_retries(self.retries),
+                    )
+                    .with_network_rtt(Some(network_rtt));
                 tries.spawn(async move {
                     let r = session.get(&[Oid::from_slice(&SYS_DESCR)]).await;
                     (slot, session, r)
                 });
             }
-            while let Some(joined) = tries.join_next().await {
-                let Ok((slot, session, r)) = joined else {
-                    continue;
-                };
-                results[slot] = Some(accepted(session, r));
-                // The first slot in order that succeeded, once every earlier one has failed.
-                if let Some(found) = first_success(&mut results) {
-                    winner = Some(found);
-                    break;
-                }
-            }
-            tries.abort_all();
         }
+        let mut results: Vec<Option<Result<Session, SnmpError>>> =
+            (0..order.len()).map(|_| None).collect();
+        let mut winner = None;
+        while let Some(joined) = tries.join_next().await {
+            let Ok((slot, session, r)) = joined else {
+                continue;
+            };
+            results[slot] = Some(match r {
+                Ok(vbs) if vbs.first().is_some_and(|vb| !vb.value.is_exception()) => Ok(session),
+                Ok(_) => Err(SnmpError::InvalidRequest("sysDescr.0 is missing")),
+                Err(e) => Err(e),
+            });
+            // The first slot in order that succeeded, once every earlier one has failed.
+            if let Some(found) = first_success(&mut results) {
+                winner = Some(found);
+                break;
+            }
+        }
+        tries.abort_all();
         match winner {
             Some((slot, session)) => {
                 let credential = order[slot];
@@ -154,18 +146,6 @@ impl SnmpProbe {
             (old * 7 + sample) / 8
         };
         self.network_rtt_us.store(new.max(1), Ordering::Relaxed);
-    }
-}
-
-/// A try succeeded when sysDescr.0 came back.
-fn accepted(
-    session: Session,
-    r: Result<Vec<crate::snmp::Varbind>, SnmpError>,
-) -> Result<Session, SnmpError> {
-    match r {
-        Ok(vbs) if vbs.first().is_some_and(|vb| !vb.value.is_exception()) => Ok(session),
-        Ok(_) => Err(SnmpError::InvalidRequest("sysDescr.0 is missing")),
-        Err(e) => Err(e),
     }
 }
 
