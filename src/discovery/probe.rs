@@ -77,10 +77,7 @@ impl NeighbourCache {
             }
             return guard.as_ref().and_then(|(_, t)| t.get(&ip).cloned());
         }
-        let mut guard = self
-            .snapshot
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = crate::net::lock(&self.snapshot);
         let stale = guard
             .as_ref()
             .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(1));

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use socket2::Socket;
@@ -37,7 +37,7 @@ use tokio::time::Instant;
 use self::packet::Message;
 use self::socket::open_family;
 use super::rate::RateLimiter;
-use super::{NetError, Result, is_unreachable_error, require_runtime};
+use super::{NetError, Result, is_unreachable_error, lock, require_runtime};
 
 /// Largest packet we read.
 const MAX_PACKET: usize = 65_535;
@@ -186,11 +186,6 @@ struct Waiter {
 enum Event {
     Reply(Instant),
     Unreachable { from: IpAddr, code: u8 },
-}
-
-fn lock(m: &Mutex<Table>) -> MutexGuard<'_, Table> {
-    // Single inserts/removes cannot leave the map inconsistent, so a poisoned lock is usable.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Removes a waiter when its request ends, however it ends.

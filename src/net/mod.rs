@@ -46,6 +46,12 @@ pub use neighbors::{parse_ip_neigh, parse_proc_net_arp, read_arp_table, read_ipv
 pub use netbios::{NbName, NbStatus, NetbiosClient, NetbiosConfig};
 pub use rate::RateLimiter;
 
+/// Locks a mutex whose critical sections are single inserts, removes or swaps: a panic in
+/// another holder cannot leave the data inconsistent, so a poisoned lock is still usable.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Result of probe operations.
 pub type Result<T> = std::result::Result<T, NetError>;
 

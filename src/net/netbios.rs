@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -27,7 +27,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 use super::rate::RateLimiter;
-use super::{NetError, Result, is_unreachable_error, require_runtime, set_buffers};
+use super::{NetError, Result, is_unreachable_error, lock, require_runtime, set_buffers};
 
 /// The NetBIOS name service port.
 pub const NAME_SERVICE_PORT: u16 = 137;
@@ -278,11 +278,6 @@ struct Table {
 struct Waiter {
     ticket: u64,
     tx: mpsc::Sender<Vec<u8>>,
-}
-
-fn lock(m: &Mutex<Table>) -> MutexGuard<'_, Table> {
-    // Single inserts/removes cannot leave the map inconsistent, so a poisoned lock is usable.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Removes a waiter when its request ends, however it ends.

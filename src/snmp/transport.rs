@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::Interest;
@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::error::{Result, SnmpError};
 use super::message::peek_id;
-use crate::net::RateLimiter;
+use crate::net::{RateLimiter, lock};
 
 /// Largest datagram we read.
 const MAX_DATAGRAM: usize = 65_535;
@@ -165,11 +165,6 @@ impl Drop for Registration<'_> {
     fn drop(&mut self) {
         lock(&self.inner.waiters).remove(&self.id);
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding this lock cannot leave the map inconsistent (single inserts/removes).
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Dispatcher {

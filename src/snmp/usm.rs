@@ -46,9 +46,7 @@ impl KeyCache {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(AuthProtocol, String), Arc<MasterKey>>> {
-        self.masters
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::net::lock(&self.masters)
     }
 }
 
