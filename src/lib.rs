@@ -8,6 +8,8 @@
 //!   captures (`sonde capture --anonymize`).
 //! - [`discovery`]: the sweep engine: targets, every probe of an address side by side, streamed
 //!   results.
+//! - [`netinventory`]: the inventory of one SNMP device: ports, VLANs, neighbours, MAC tables,
+//!   components, firmwares, printer data.
 //! - [`net`]: the other discovery probes: ICMP, NetBIOS, neighbour table, DNS; the rate limiter.
 //! - [`mib`]: SNMP device identification from run-time data (`mibs/`): type, maker, model, serial…
 //! - [`model`]: domain types shared by engines and reporters (no wire formats).
@@ -25,6 +27,7 @@ pub mod discovery;
 pub mod mib;
 pub mod model;
 pub mod net;
+pub mod netinventory;
 pub mod report;
 pub mod snmp;
 pub mod walk;

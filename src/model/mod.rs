@@ -4,6 +4,11 @@
 pub mod device;
 /// What a discovery sweep learns about one address.
 pub mod discovery;
+/// What a network inventory learns about one device.
+pub mod inventory;
 
 pub use device::{DeviceType, SnmpInfo};
 pub use discovery::{Host, Netbios, Outcome};
+pub use inventory::{
+    Component, Connections, Firmware, InventoryInfo, Neighbour, NetInventory, Port, Vlan,
+};

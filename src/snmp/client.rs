@@ -97,6 +97,7 @@ impl Client {
             usm,
             srtt_us: AtomicU64::new(0),
             network_rtt: None,
+            pdus: AtomicU64::new(0),
         }
     }
 
@@ -116,6 +117,9 @@ pub struct Session {
     srtt_us: AtomicU64,
     /// Round-trip time of the network, known from other peers, for the first request.
     network_rtt: Option<Duration>,
+    /// Request PDUs asked through [`Session::request`] (retransmissions and v3 engine
+    /// discovery not counted).
+    pdus: AtomicU64,
 }
 
 impl Session {
@@ -285,6 +289,13 @@ impl Session {
         self.srtt_us.store(new.max(1), Ordering::Relaxed);
     }
 
+    /// Request PDUs this session has asked so far (each GET, GETNEXT or GETBULK once, however
+    /// often it was retransmitted).
+    #[must_use]
+    pub fn requests(&self) -> u64 {
+        self.pdus.load(Ordering::Relaxed)
+    }
+
     /// Sends one request PDU and returns the response PDU, error-status turned into errors.
     pub async fn request(
         &self,
@@ -292,6 +303,7 @@ impl Session {
         varbinds: Vec<Varbind>,
         bulk: Option<(u32, u32)>,
     ) -> Result<Pdu> {
+        self.pdus.fetch_add(1, Ordering::Relaxed);
         let pdu = match &self.usm {
             Some(usm) => usm.request(self, pdu_type, varbinds.clone(), bulk).await?,
             None => self.community_request(pdu_type, &varbinds, bulk).await?,

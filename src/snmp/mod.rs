@@ -36,6 +36,8 @@ pub mod oid;
 pub mod pdu;
 /// Live sessions and walk files behind one trait.
 pub mod source;
+/// Walks of several columns at once.
+pub mod table;
 /// The shared-socket request dispatcher.
 pub mod transport;
 /// The client side of the User-based Security Model.
@@ -51,6 +53,7 @@ pub use credential::{AuthProtocol, Credential, PrivProtocol, UsmUser, Version};
 pub use error::{Result, SnmpError};
 pub use oid::{Oid, OidParseError};
 pub use source::Source;
+pub use table::{ColumnsResult, walk_columns};
 pub use transport::DispatcherConfig;
 pub use value::{Value, Varbind};
 pub use walker::{WalkEnd, WalkOptions, WalkResult, walk};

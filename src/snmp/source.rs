@@ -6,6 +6,7 @@ use super::client::Session;
 use super::credential::Version;
 use super::error::Result;
 use super::oid::Oid;
+use super::table::{DEFAULT_BUDGET, walk_columns};
 use super::value::{Value, Varbind};
 use super::walker::{WalkOptions, walk};
 
@@ -15,6 +16,20 @@ pub trait Source {
     fn get(&self, oids: &[Oid]) -> impl Future<Output = Result<Vec<Varbind>>> + Send;
     /// Every varbind under `root`, in OID order.
     fn walk(&self, root: &Oid) -> impl Future<Output = Result<Vec<Varbind>>> + Send;
+    /// Every varbind under each of `roots` (one list per root, in OID order), read together
+    /// where the source can: a live session asks every column in the same GETBULK.
+    fn walk_columns(&self, roots: &[Oid]) -> impl Future<Output = Result<Vec<Vec<Varbind>>>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            let mut out = Vec::with_capacity(roots.len());
+            for root in roots {
+                out.push(self.walk(root).await?);
+            }
+            Ok(out)
+        }
+    }
 }
 
 impl Source for Session {
@@ -28,6 +43,16 @@ impl Source for Session {
             ..WalkOptions::default()
         };
         Ok(walk(self, root, opts).await?.varbinds)
+    }
+
+    async fn walk_columns(&self, roots: &[Oid]) -> Result<Vec<Vec<Varbind>>> {
+        let opts = WalkOptions {
+            bulk: self.version() != Version::V1,
+            ..WalkOptions::default()
+        };
+        Ok(walk_columns(self, roots, opts, DEFAULT_BUDGET)
+            .await?
+            .columns)
     }
 }
 
@@ -44,6 +69,10 @@ impl Source for Mib {
 
     async fn walk(&self, root: &Oid) -> Result<Vec<Varbind>> {
         Ok(self.subtree(root).to_vec())
+    }
+
+    async fn walk_columns(&self, roots: &[Oid]) -> Result<Vec<Vec<Varbind>>> {
+        Ok(roots.iter().map(|r| self.subtree(r).to_vec()).collect())
     }
 }
 

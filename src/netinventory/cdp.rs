@@ -1,0 +1,1 @@
+//! cdp neighbours (stub, filled in by the neighbour work).

@@ -1,0 +1,1 @@
+//! edp neighbours (stub, filled in by the neighbour work).

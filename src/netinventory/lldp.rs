@@ -1,0 +1,1 @@
+//! lldp neighbours (stub, filled in by the neighbour work).
