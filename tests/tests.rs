@@ -9,6 +9,8 @@ mod discovery;
 mod faults;
 /// Device identification on every bundled walk, against both reference agents' results.
 mod identify;
+/// Network inventory: upstream results element by element, reference summaries, live = file.
+mod netinventory;
 /// Discovery probes on loopback and in a private namespace: ICMP, NetBIOS, neighbours, DNS.
 mod probes;
 /// Every bundled walk through simulate → walk (sonde and snmpbulkwalk), and the binaries end to end.

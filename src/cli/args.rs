@@ -147,24 +147,16 @@ pub enum Transport {
     TcpIpv6,
 }
 
-/// `--type`: the device type netinventory forces (FusionInventory spelling, any case).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "UPPER")]
-pub enum DeviceType {
-    // A computer.
-    Computer,
-    // A switch, router, access point…
-    Networking,
-    // A printer.
-    Printer,
-    // A storage array or NAS.
-    Storage,
-    // A UPS or PDU.
-    Power,
-    // An IP phone.
-    Phone,
-    // A camera or video system.
-    Video,
+/// `--type`: the device type netinventory forces (FusionInventory spelling, any case:
+/// COMPUTER, NETWORKING, PRINTER, STORAGE, POWER, PHONE, VIDEO, KVM).
+pub(crate) fn parse_device_type(text: &str) -> Result<crate::model::DeviceType, String> {
+    crate::model::DeviceType::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = crate::model::DeviceType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        format!("unknown type {text:?} (one of {})", names.join(", "))
+    })
 }
 
 /// An address block: `10.0.0.0/24`, `2001:db8::/64`, or one address (`10.0.0.1` = `/32`).

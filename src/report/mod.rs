@@ -3,5 +3,7 @@
 
 /// NETDISCOVERY messages and the other output formats of discovery.
 pub mod netdiscovery;
+/// SNMPQUERY messages and the other output formats of network inventory.
+pub mod netinventory;
 /// The XML tree and writer.
 pub mod xml;

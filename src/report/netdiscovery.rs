@@ -32,6 +32,15 @@ impl Envelope {
         }
     }
 
+    /// The envelope of the command-line netinventory tool (QUERY `SNMPQUERY`).
+    #[must_use]
+    pub fn cli_netinventory() -> Self {
+        Self {
+            query: "SNMPQUERY",
+            ..Self::cli()
+        }
+    }
+
     fn request(&self, content: Element) -> String {
         Element::new("REQUEST")
             .child(content)
@@ -79,9 +88,15 @@ impl Envelope {
     /// One device message.
     #[must_use]
     pub fn device(&self, host: &Host) -> String {
+        self.result(device_element(host))
+    }
+
+    /// A result message carrying one DEVICE element (of discovery or of network inventory).
+    #[must_use]
+    pub fn result(&self, device: Element) -> String {
         self.request(
             Element::new("CONTENT")
-                .child(device_element(host))
+                .child(device)
                 .child(Element::text("MODULEVERSION", MODULE_VERSION))
                 .child(Element::text("PROCESSNUMBER", &self.process_number)),
         )
