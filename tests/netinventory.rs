@@ -255,7 +255,10 @@ fn summary(inv: &NetInventory) -> BTreeMap<String, serde_json::Value> {
         Some(Connections::Macs(m)) => m.len(),
         _ => 0,
     };
-    let mut vlans: Vec<u32> = ports.iter().flat_map(|p| p.vlans.iter().map(|v| v.number)).collect();
+    let mut vlans: Vec<u32> = ports
+        .iter()
+        .flat_map(|p| p.vlans.iter().map(|v| v.number))
+        .collect();
     vlans.sort_unstable();
     vlans.dedup();
     let p = [
@@ -297,18 +300,41 @@ fn reference_summary(r: &serde_json::Value) -> BTreeMap<String, Option<serde_jso
     use serde_json::{Value, json};
     let mut m: BTreeMap<String, Option<Value>> = BTreeMap::new();
     for k in [
-        "NAME", "COMMENTS", "UPTIME", "TYPE", "MAC", "LOCATION", "CONTACT", "MANUFACTURER",
-        "MODEL", "SERIAL", "FIRMWARE", "RAM", "MEMORY", "CPU", "IPS",
+        "NAME",
+        "COMMENTS",
+        "UPTIME",
+        "TYPE",
+        "MAC",
+        "LOCATION",
+        "CONTACT",
+        "MANUFACTURER",
+        "MODEL",
+        "SERIAL",
+        "FIRMWARE",
+        "RAM",
+        "MEMORY",
+        "CPU",
+        "IPS",
     ] {
         let v = r["INFO"].get(k).cloned().filter(|v| v != &json!(""));
         m.insert(format!("INFO.{k}"), v);
     }
     let ports = &r["PORTS"];
     for k in [
-        "ports", "with_mac", "with_cdp_or_lldp_neighbor", "with_ip", "with_connected_macs",
-        "with_vlans", "aggregate", "connected_macs_total", "distinct_vlans",
+        "ports",
+        "with_mac",
+        "with_cdp_or_lldp_neighbor",
+        "with_ip",
+        "with_connected_macs",
+        "with_vlans",
+        "aggregate",
+        "connected_macs_total",
+        "distinct_vlans",
     ] {
-        m.insert(format!("PORTS.{k}"), Some(ports.get(k).cloned().unwrap_or(json!(0))));
+        m.insert(
+            format!("PORTS.{k}"),
+            Some(ports.get(k).cloned().unwrap_or(json!(0))),
+        );
     }
     // GLPI agent's summaries count trunk ports only where there are some.
     if let Some(t) = ports.get("trunk") {
@@ -375,7 +401,10 @@ async fn every_walk_agrees_with_the_reference_agents() {
                     "{path}: {field}: sonde {} | GLPI agent {} | FI 2.6 {}",
                     got.map_or("-".into(), |v| v.to_string()),
                     expected.as_ref().map_or("-".into(), ToString::to_string),
-                    fi.get(field).cloned().flatten().map_or("-".into(), |v| v.to_string()),
+                    fi.get(field)
+                        .cloned()
+                        .flatten()
+                        .map_or("-".into(), |v| v.to_string()),
                 ));
             }
         }

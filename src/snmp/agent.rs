@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::net::UdpSocket;
 use tokio::task::JoinSet;
@@ -362,6 +363,7 @@ fn varbind_size(vb: &Varbind) -> usize {
 pub struct Simulator {
     addrs: Vec<SocketAddr>,
     tasks: JoinSet<()>,
+    received: Arc<AtomicU64>,
 }
 
 impl Simulator {
@@ -374,12 +376,28 @@ impl Simulator {
         let mut addrs = Vec::with_capacity(listeners.len());
         let mut tasks = JoinSet::new();
         let opts = Arc::new(opts);
+        let received = Arc::new(AtomicU64::new(0));
         for (addr, communities) in listeners {
             let socket = bind_socket(addr, 8 << 20)?;
             addrs.push(socket.local_addr()?);
-            tasks.spawn(serve(socket, Arc::new(communities), Arc::clone(&opts)));
+            tasks.spawn(serve(
+                socket,
+                Arc::new(communities),
+                Arc::clone(&opts),
+                Arc::clone(&received),
+            ));
         }
-        Ok(Self { addrs, tasks })
+        Ok(Self {
+            addrs,
+            tasks,
+            received,
+        })
+    }
+
+    /// Datagrams received so far on every address (requests, retransmissions included).
+    #[must_use]
+    pub fn requests_received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// The bound addresses, in the order given.
@@ -394,12 +412,18 @@ impl Simulator {
     }
 }
 
-async fn serve(socket: UdpSocket, communities: Arc<Communities>, opts: Arc<AgentOptions>) {
+async fn serve(
+    socket: UdpSocket,
+    communities: Arc<Communities>,
+    opts: Arc<AgentOptions>,
+    received: Arc<AtomicU64>,
+) {
     let mut buf = vec![0u8; 65_535];
     loop {
         let Ok((n, from)) = socket.recv_from(&mut buf).await else {
             continue;
         };
+        received.fetch_add(1, Ordering::Relaxed);
         if let Some(reply) = respond(&buf[..n], &communities, &opts)
             && let Err(e) = socket.send_to(&reply, from).await
         {
