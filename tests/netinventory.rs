@@ -41,7 +41,7 @@ fn read_text(path: &std::path::Path) -> String {
 async fn from_file(rel: &str) -> NetInventory {
     let device = WalkDevice::open(&walk_file(rel)).unwrap();
     let db = MibDb::bundled().unwrap();
-    inventory(&device, &db, &InventoryOptions::default())
+    inventory(&device, db, &InventoryOptions::default())
         .await
         .unwrap()
 }
@@ -202,7 +202,7 @@ async fn live_inventory_equals_file_mode_in_few_requests() {
                 .with_timeout(Duration::from_secs(2))
                 .with_retries(1),
         );
-        let live = inventory(&session, &db, &InventoryOptions::default())
+        let live = inventory(&session, db, &InventoryOptions::default())
             .await
             .unwrap();
         let file = from_file(rel).await;
@@ -376,7 +376,7 @@ async fn every_walk_agrees_with_the_reference_agents() {
     let walks = refs["walks"].as_object().unwrap();
     for (path, r) in walks {
         let device = WalkDevice::open(&walk_file(path)).unwrap();
-        let inv = inventory(&device, &db, &InventoryOptions::default())
+        let inv = inventory(&device, db, &InventoryOptions::default())
             .await
             .unwrap();
         let ours = summary(&inv);
@@ -427,5 +427,150 @@ async fn every_walk_agrees_with_the_reference_agents() {
     assert!(
         agreed * 100 >= total * 95,
         "agreement {agreed}/{total} is below 95 %"
+    );
+}
+
+fn sonde(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// `sonde simulate` serving `walks` on 127.0.0.31, .32, … (one port), stopped when dropped.
+struct Simulate(std::process::Child, u16);
+
+impl Drop for Simulate {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn simulate(walks: &[&str]) -> Simulate {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sonde"));
+    cmd.arg("simulate");
+    for (i, rel) in walks.iter().enumerate() {
+        cmd.arg("--walk").arg(walk_file(rel));
+        cmd.arg("--listen")
+            .arg(format!("127.0.0.{}:{port}", 31 + i));
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    for _ in walks {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+        assert!(line.contains("answering on udp"), "simulate said: {line}");
+    }
+    Simulate(child, port)
+}
+
+/// The DEVICE elements of a stream of SNMPQUERY messages, flattened.
+fn devices(xml: &str) -> Vec<Vec<String>> {
+    xml.split("<?xml")
+        .filter(|m| m.contains("<QUERY>SNMPQUERY</QUERY>") && m.contains("<DEVICE>"))
+        .map(|m| flatten(&format!("<?xml{m}")))
+        .collect()
+}
+
+/// Without the INFO/ID line (the position of a device on the command line).
+fn without_id(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| !l.starts_with("DEVICE/INFO/ID="))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_commands_live_and_from_files_agree() {
+    const WALKS: [&str; 2] = [
+        "extra/snmpsim-data/network/switch/cisco-c3750.walk",
+        "resources/walks/sample2.walk",
+    ];
+    let sim = simulate(&WALKS);
+    let port = sim.1.to_string();
+    // netinventory of both hosts, and of an address where nothing answers.
+    let live = sonde(&[
+        "netinventory",
+        "--host",
+        "127.0.0.31,127.0.0.32,127.0.0.39",
+        "--port",
+        &port,
+        "--credentials",
+        "version:2c,community:public",
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+    ]);
+    assert_eq!(live.status.code(), Some(1), "one host failed");
+    let live = devices(&String::from_utf8_lossy(&live.stdout));
+    assert_eq!(live.len(), 3);
+    // Discovery with --inventory: the same inventories follow the discovery messages.
+    let chained = sonde(&[
+        "netdiscovery",
+        "--first",
+        "127.0.0.30",
+        "--last",
+        "127.0.0.33",
+        "--port",
+        &port,
+        "--credentials",
+        "version:2c,community:public",
+        "--probes",
+        "snmp",
+        "--timeout",
+        "1",
+        "--inventory",
+    ]);
+    assert!(chained.status.success());
+    let chained_text = String::from_utf8_lossy(&chained.stdout);
+    // .30 and .33 refuse (nothing listens there): reported as up, not inventoried.
+    assert_eq!(
+        chained_text.matches("<QUERY>NETDISCOVERY</QUERY>").count(),
+        4
+    );
+    let mut chained: Vec<_> = devices(&chained_text)
+        .iter()
+        .map(|d| without_id(d))
+        .collect();
+    chained.sort();
+    drop(sim);
+    let mut from_files = Vec::new();
+    for (i, rel) in WALKS.iter().enumerate() {
+        let out = sonde(&["netinventory", "--file", walk_file(rel).to_str().unwrap()]);
+        assert!(out.status.success());
+        let file = devices(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(file.len(), 1);
+        assert_eq!(
+            without_id(&live[i]),
+            without_id(&file[0]),
+            "{rel}: netinventory --host vs --file"
+        );
+        from_files.push(without_id(&file[0]));
+    }
+    from_files.sort();
+    assert_eq!(chained, from_files, "netdiscovery --inventory vs --file");
+    // Nothing listens at .39: the port is closed, said at once (ICMP port unreachable).
+    assert_eq!(live[2].len(), 2, "{:?}", live[2]);
+    assert_eq!(live[2][0], "DEVICE/ERROR/ID=2");
+    assert!(
+        live[2][1].starts_with(&format!(
+            "DEVICE/ERROR/MESSAGE=SNMP communication error: 127.0.0.39:{port}: unreachable"
+        )),
+        "{:?}",
+        live[2]
     );
 }

@@ -5,7 +5,7 @@
 //! the sweep from them and prints each device as the engine finds it.
 
 use std::io::{IsTerminal as _, Write as _};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::{ArgAction, Args};
 use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
 
 use super::args::{Cidr, OutputFormat, Probe, Transport};
 use super::credentials::CredentialParser;
@@ -24,10 +25,12 @@ use crate::discovery::{
     Block, NeighbourCache, ProbeSet, Probes, Progress, SnmpProbe, Sweep, Targets,
 };
 use crate::mib::{IdentifyOptions, MibDb, identify_with};
-use crate::model::{Host, Outcome};
+use crate::model::{Host, NetInventory, Outcome};
 use crate::net::{NetbiosClient, NetbiosConfig, Pinger, PingerConfig, RateLimiter, ReverseDns};
+use crate::netinventory::{InventoryError, InventoryOptions, WalkDevice, inventory};
 use crate::report::netdiscovery::{self, Envelope};
-use crate::snmp::{Client, Credential, DispatcherConfig, Mib};
+use crate::report::netinventory;
+use crate::snmp::{Client, Credential, DispatcherConfig, Mib, Target, Version};
 
 /// SNMP timeout when none is given (FusionInventory's tool documents 1 s but applies 60 s).
 const DEFAULT_TIMEOUT_SECS: u64 = 1;
@@ -116,7 +119,8 @@ pub struct NetdiscoveryArgs {
     /// Entity of the discovered devices (accepted and ignored, as in FusionInventory).
     #[arg(long, value_name = "ENTITY", help_heading = "Scan")]
     pub entity: Option<String>,
-    /// Run netinventory on every discovered device that has a type and an SNMP credential.
+    /// Run netinventory on every discovered device that has a type and an SNMP credential, as
+    /// soon as it is identified (its SNMPQUERY message follows its NETDISCOVERY message).
     #[arg(short = 'i', long, help_heading = "Scan")]
     pub inventory: bool,
 
@@ -143,11 +147,6 @@ pub struct NetdiscoveryArgs {
 
 /// Runs `netdiscovery`.
 pub(crate) fn run(args: NetdiscoveryArgs) -> anyhow::Result<ExitCode> {
-    if args.inventory {
-        anyhow::bail!(
-            "--inventory needs the network inventory engine, which is not in this build yet"
-        );
-    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let db = Arc::new(
@@ -179,7 +178,7 @@ async fn from_files(
         for e in walk.errors.iter().take(5) {
             tracing::warn!(file = %path.display(), "{e}");
         }
-        let mib = Mib::new(walk.varbinds);
+        let device = WalkDevice::new(Mib::new(walk.varbinds), path.clone());
         let mut host = Host::new(ip);
         host.entity.clone_from(&args.entity);
         let opts = IdentifyOptions {
@@ -189,13 +188,26 @@ async fn from_files(
             },
             batch: true,
         };
-        let info = identify_with(&mib, db, opts)
+        let info = identify_with(&device, db, opts)
             .await
             .with_context(|| format!("cannot identify {}", path.display()))?;
-        host.outcome = Outcome::Snmp { credential: 0 };
+        let device_type = info.device_type;
+        host.outcome = Outcome::Snmp {
+            credential: 0,
+            port: 161,
+        };
         host.auth_id = Some("1".to_owned());
         host.snmp = Some(info);
         out.host(&host)?;
+        if args.inventory && device_type.is_some() {
+            let options = InventoryOptions {
+                device_type,
+                peer: opts.peer,
+                ..InventoryOptions::default()
+            };
+            let result = inventory(&device, db, &options).await;
+            out.inventory(&path.display().to_string(), &result)?;
+        }
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)
@@ -253,13 +265,22 @@ async fn sweep(
     } else {
         None
     };
+    let client = Client::new(DispatcherConfig {
+        rate,
+        ..DispatcherConfig::default()
+    });
+    let chain = args.inventory.then(|| Chain {
+        client: client.clone(),
+        credentials: credentials.clone(),
+        db: Arc::clone(&db),
+        timeout,
+        retries: args.retries.unwrap_or(0).max(1),
+        slots: Arc::new(Semaphore::new(INVENTORY_SLOTS)),
+    });
     let probes = Probes {
         set,
         snmp: SnmpProbe {
-            client: Client::new(DispatcherConfig {
-                rate,
-                ..DispatcherConfig::default()
-            }),
+            client,
             credentials,
             ports,
             timeout,
@@ -291,9 +312,23 @@ async fn sweep(
     let engine = tokio::spawn(sweep.run(tx));
     let ticker = (!args.quiet && std::io::stderr().is_terminal())
         .then(|| tokio::spawn(progress_line(Arc::clone(&progress))));
-    while let Some(host) = rx.recv().await {
-        if host.is_reportable() {
-            out.host(&host)?;
+    let mut inventories = JoinSet::new();
+    loop {
+        tokio::select! {
+            Some(host) = rx.recv() => {
+                if !host.is_reportable() {
+                    continue;
+                }
+                out.host(&host)?;
+                if let Some(chain) = &chain {
+                    chain.start(&host, &mut inventories).await;
+                }
+            }
+            Some(done) = inventories.join_next(), if !inventories.is_empty() => {
+                let (label, result) = done.context("an inventory task stopped")?;
+                out.inventory(&label, &result)?;
+            }
+            else => break,
         }
     }
     let summary = engine.await.context("the sweep stopped unexpectedly")?;
@@ -313,6 +348,64 @@ async fn sweep(
         "discovery done"
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Inventories running at once with `--inventory`.
+const INVENTORY_SLOTS: usize = 16;
+
+/// `--inventory`: the network inventory of every SNMP device with a type, as soon as discovery
+/// has identified it, through the credential and port that answered.
+struct Chain {
+    client: Client,
+    credentials: Vec<Credential>,
+    db: Arc<MibDb>,
+    timeout: Duration,
+    retries: u32,
+    slots: Arc<Semaphore>,
+}
+
+impl Chain {
+    /// Starts the inventory of `host` when it qualifies (waits for a free slot, so at most
+    /// [`INVENTORY_SLOTS`] run at once).
+    async fn start(
+        &self,
+        host: &Host,
+        tasks: &mut JoinSet<(String, Result<NetInventory, InventoryError>)>,
+    ) {
+        let Outcome::Snmp { credential, port } = host.outcome else {
+            return;
+        };
+        let Some(device_type) = host.snmp.as_ref().and_then(|s| s.device_type) else {
+            return;
+        };
+        let Some(cred) = self.credentials.get(credential) else {
+            return;
+        };
+        let Ok(permit) = Arc::clone(&self.slots).acquire_owned().await else {
+            return;
+        };
+        let session = self.client.session(
+            Target::new(SocketAddr::new(host.ip, port), cred.clone())
+                .with_timeout(self.timeout)
+                .with_retries(self.retries),
+        );
+        let options = InventoryOptions {
+            id: "0".to_owned(),
+            device_type: Some(device_type),
+            peer: match host.ip {
+                IpAddr::V4(v4) => Some(v4),
+                IpAddr::V6(_) => None,
+            },
+            batch: cred.version() != Version::V1,
+        };
+        let db = Arc::clone(&self.db);
+        let label = host.ip.to_string();
+        tasks.spawn(async move {
+            let _permit = permit;
+            let result = Box::pin(inventory(&session, &db, &options)).await;
+            (label, result)
+        });
+    }
 }
 
 /// `--probes`: the listed ones, or all when none is listed.
@@ -381,6 +474,8 @@ struct Output {
     /// With --save: the partial file and its final name.
     save: Option<(PathBuf, PathBuf)>,
     header: bool,
+    /// Table rows of `--inventory`, printed after the discovery rows.
+    inventory_rows: Vec<String>,
 }
 
 impl Output {
@@ -412,6 +507,7 @@ impl Output {
             sink,
             save,
             header: false,
+            inventory_rows: Vec::new(),
         })
     }
 
@@ -434,6 +530,36 @@ impl Output {
         Ok(())
     }
 
+    /// The inventory of a discovered device (`--inventory`): an SNMPQUERY message, a JSON line
+    /// `{"DEVICE": …}`, or a table row after the discovery rows.
+    fn inventory(
+        &mut self,
+        label: &str,
+        result: &Result<NetInventory, InventoryError>,
+    ) -> anyhow::Result<()> {
+        if let Err(e) = result {
+            tracing::warn!("{label}: inventory failed: {e}");
+        }
+        let element = match result {
+            Ok(inv) => netinventory::device_element(inv),
+            Err(e) => netinventory::error_element("0", &e.to_string(), None),
+        };
+        match self.format {
+            OutputFormat::Xml => self
+                .sink
+                .write_all(Envelope::cli_netinventory().result(element).as_bytes())?,
+            OutputFormat::Json => writeln!(self.sink, "{}", netinventory::json_line(&element))?,
+            OutputFormat::Table => match result {
+                Ok(inv) => self
+                    .inventory_rows
+                    .push(netinventory::table_row(label, inv)),
+                Err(e) => self.inventory_rows.push(format!("{label:<16} error: {e}")),
+            },
+        }
+        self.sink.flush()?;
+        Ok(())
+    }
+
     fn control(&mut self, message: &str) -> anyhow::Result<()> {
         if self.format == OutputFormat::Xml {
             self.sink.write_all(message.as_bytes())?;
@@ -442,6 +568,12 @@ impl Output {
     }
 
     fn finish(&mut self) -> anyhow::Result<()> {
+        if !self.inventory_rows.is_empty() {
+            writeln!(self.sink, "\n{}", netinventory::TABLE_HEADER)?;
+            for row in std::mem::take(&mut self.inventory_rows) {
+                writeln!(self.sink, "{row}")?;
+            }
+        }
         self.sink.flush()?;
         if let Some((partial, path)) = self.save.take() {
             std::fs::rename(&partial, &path).with_context(|| {

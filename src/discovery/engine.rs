@@ -113,7 +113,7 @@ impl Sweep {
 async fn probe(ip: IpAddr, ctx: &Ctx) -> Host {
     let mut host = ctx.probes.probe(ip).await;
     host.entity.clone_from(&ctx.entity);
-    if let Outcome::Snmp { credential } = host.outcome {
+    if let Outcome::Snmp { credential, .. } = host.outcome {
         host.auth_id = ctx.auth_ids.get(credential).cloned();
     }
     host

@@ -58,7 +58,7 @@ impl SnmpProbe {
         for &port in &self.ports {
             for (index, credential) in self.credentials.iter().enumerate() {
                 let slot = order.len();
-                order.push(index);
+                order.push((index, port));
                 // Before any agent has answered, assume a slow network: the early resend then
                 // comes at half the timeout, still one timeout of wall time for a dead address.
                 let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
@@ -100,7 +100,7 @@ impl SnmpProbe {
         tries.abort_all();
         match winner {
             Some((slot, session)) => {
-                let credential = order[slot];
+                let (credential, port) = order[slot];
                 if let Some(rtt) = session.srtt() {
                     self.learn_rtt(rtt);
                 }
@@ -123,7 +123,7 @@ impl SnmpProbe {
                     }
                 };
                 SnmpResult {
-                    outcome: Outcome::Snmp { credential },
+                    outcome: Outcome::Snmp { credential, port },
                     info: Some(info),
                 }
             }

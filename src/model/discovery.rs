@@ -11,6 +11,8 @@ pub enum Outcome {
     Snmp {
         /// Index of the credential that answered.
         credential: usize,
+        /// The port it answered on.
+        port: u16,
     },
     /// Alive (ICMP, NetBIOS or the neighbour table) but no SNMP answer.
     Alive,

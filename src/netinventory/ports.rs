@@ -12,8 +12,6 @@ use crate::mib::canon;
 use crate::model::Port;
 use crate::snmp::Value;
 
-const IF_ENTRY: [u32; 9] = [1, 3, 6, 1, 2, 1, 2, 2, 1];
-const IF_X_ENTRY: [u32; 10] = [1, 3, 6, 1, 2, 1, 31, 1, 1, 1];
 const IF_INDEX: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 1];
 const IF_DESCR: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
 const IF_TYPE: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 3];
@@ -96,7 +94,7 @@ pub(super) fn build(t: &Tables) -> BTreeMap<u32, Port> {
     for (i, v) in t.column_u32(IF_LAST_CHANGE) {
         port(&mut ports, i).iflastchange = text(v);
     }
-    let counters: [(&[u32], fn(&mut Port) -> &mut Option<u64>); 4] = [
+    let counters: [(&[u32], CounterField); 4] = [
         (IF_IN_OCTETS, |p| &mut p.ifinoctets),
         (IF_OUT_OCTETS, |p| &mut p.ifoutoctets),
         (IF_IN_ERRORS, |p| &mut p.ifinerrors),
@@ -150,6 +148,9 @@ pub(super) fn build(t: &Tables) -> BTreeMap<u32, Port> {
     ports
 }
 
+/// Where a counter column goes in a port.
+type CounterField = fn(&mut Port) -> &mut Option<u64>;
+
 /// The port of ifIndex `i`, created when first seen.
 fn port(ports: &mut BTreeMap<u32, Port>, i: u32) -> &mut Port {
     ports.entry(i).or_insert_with(|| Port::new(i))
@@ -175,10 +176,6 @@ fn constant(v: &Value) -> Option<i64> {
 fn count(v: &Value) -> Option<i64> {
     int(v)
 }
-
-/// The entry OIDs of the interface tables (for grouping columns into one walk).
-#[allow(dead_code)]
-pub(super) const ENTRIES: [&[u32]; 2] = [&IF_ENTRY, &IF_X_ENTRY];
 
 #[cfg(test)]
 mod tests {

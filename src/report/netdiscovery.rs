@@ -255,7 +255,10 @@ mod tests {
     #[test]
     fn snmp_device_fields_and_ips() {
         let mut h = Host::new("10.1.2.3".parse().unwrap());
-        h.outcome = Outcome::Snmp { credential: 0 };
+        h.outcome = Outcome::Snmp {
+            credential: 0,
+            port: 161,
+        };
         h.auth_id = Some("1".into());
         h.snmp = Some(SnmpInfo {
             name: Some("sw1".into()),
