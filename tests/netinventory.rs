@@ -574,3 +574,56 @@ fn the_commands_live_and_from_files_agree() {
         live[2]
     );
 }
+
+/// Against a real net-snmp snmpd: the live inventory equals the inventory of a walk of the same
+/// agent taken right before (values that move by themselves left out: uptime, counters,
+/// last-change times).
+#[tokio::test]
+async fn live_snmpd_equals_its_walk() {
+    let snmpd = crate::snmpd::Snmpd::start();
+    let client = Client::new(DispatcherConfig::default());
+    snmpd.ready(&client).await;
+    let session = client.session(
+        Target::new(snmpd.v4, Credential::v2c("public"))
+            .with_timeout(Duration::from_secs(2))
+            .with_retries(1),
+    );
+    let all = sonde::snmp::walk(
+        &session,
+        &"1.3".parse().unwrap(),
+        sonde::snmp::WalkOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(all.varbinds.len() > 500, "a whole snmpd walk");
+    let device = WalkDevice::new(Mib::new(all.varbinds), PathBuf::from("snmpd.walk"));
+    let db = MibDb::bundled().unwrap();
+    let options = InventoryOptions {
+        peer: Some(std::net::Ipv4Addr::LOCALHOST),
+        ..InventoryOptions::default()
+    };
+    let from_walk = inventory(&device, db, &options).await.unwrap();
+    let live = inventory(&session, db, &options).await.unwrap();
+    let moving = [
+        "UPTIME=",
+        "IFINOCTETS=",
+        "IFOUTOCTETS=",
+        "IFINERRORS=",
+        "IFOUTERRORS=",
+        "IFLASTCHANGE=",
+        "CPU=",
+    ];
+    let stable = |inv: &NetInventory| -> Vec<String> {
+        flatten(&device_element(inv).to_document())
+            .into_iter()
+            .filter(|l| !moving.iter().any(|m| l.contains(m)))
+            .collect()
+    };
+    let a = stable(&live);
+    assert_eq!(a, stable(&from_walk));
+    assert!(a.iter().any(|l| l.contains("/IFDESCR=lo")), "{a:?}");
+    assert!(
+        a.iter().any(|l| l == "DEVICE/INFO/NAME=sonde-test"),
+        "{a:?}"
+    );
+}

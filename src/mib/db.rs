@@ -9,6 +9,7 @@ use crate::model::DeviceType;
 use crate::snmp::Oid;
 
 use super::MibError;
+use super::inventory::{self, InventoryRule};
 use super::rules::{DescrRule, Generic, Guess, RuleFile, Vendor};
 use super::schema;
 
@@ -20,13 +21,17 @@ const BUNDLED_IDS: (&str, &str) = (
     "mibs/sysobject.ids",
     include_str!("../../mibs/sysobject.ids"),
 );
-const BUNDLED_RULES: [(&str, &str); 3] = [
+const BUNDLED_RULES: [(&str, &str); 4] = [
     (
         "mibs/sysdescr.toml",
         include_str!("../../mibs/sysdescr.toml"),
     ),
     ("mibs/generic.toml", include_str!("../../mibs/generic.toml")),
     ("mibs/vendors.toml", include_str!("../../mibs/vendors.toml")),
+    (
+        "mibs/inventory.toml",
+        include_str!("../../mibs/inventory.toml"),
+    ),
 ];
 
 /// What the sysObjectID database says about a device.
@@ -52,6 +57,8 @@ pub struct MibDb {
     /// Sorted by priority (stable: file order within a priority).
     pub(crate) vendors: Vec<Vendor>,
     pub(crate) generic: Generic,
+    /// Inventory additions of vendor modules, in file order.
+    inventory: Vec<InventoryRule>,
 }
 
 impl MibDb {
@@ -76,10 +83,12 @@ impl MibDb {
             sysdescr: Vec::new(),
             vendors: Vec::new(),
             generic: Generic::default(),
+            inventory: Vec::new(),
         };
         db.merge_ids(BUNDLED_IDS.0, BUNDLED_IDS.1)?;
         for (name, text) in BUNDLED_RULES {
             db.merge_rules(schema::parse_rules(name, text)?, false);
+            db.merge_inventory(inventory::parse(name, text)?);
         }
         if let Some(path) = overrides {
             for file in files(path)? {
@@ -90,6 +99,7 @@ impl MibDb {
                 let name = file.display().to_string();
                 if file.extension().is_some_and(|e| e == "toml") {
                     db.merge_rules(schema::parse_rules(&name, &text)?, true);
+                    db.merge_inventory(inventory::parse(&name, &text)?);
                 } else {
                     db.merge_ids(&name, &text)?;
                 }
@@ -125,6 +135,23 @@ impl MibDb {
     #[must_use]
     pub fn vendor_names(&self) -> Vec<&str> {
         self.vendors.iter().map(|v| v.name.as_str()).collect()
+    }
+
+    /// The inventory additions that apply to a device identified as `info`.
+    pub fn inventory_rules<'a>(
+        &'a self,
+        info: &'a crate::model::SnmpInfo,
+    ) -> impl Iterator<Item = &'a InventoryRule> + 'a {
+        self.inventory.iter().filter(move |r| r.applies(info))
+    }
+
+    fn merge_inventory(&mut self, rules: Vec<InventoryRule>) {
+        for rule in rules {
+            match self.inventory.iter_mut().find(|r| r.name == rule.name) {
+                Some(slot) => *slot = rule,
+                None => self.inventory.push(rule),
+            }
+        }
     }
 
     fn merge_ids(&mut self, file: &str, text: &str) -> Result<(), MibError> {

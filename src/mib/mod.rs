@@ -30,6 +30,8 @@ mod db;
 mod eval;
 mod fetch;
 mod identify;
+/// Inventory additions of vendor modules (`[[inventory]]` rules).
+pub mod inventory;
 mod mac;
 /// The small regular-expression engine of the rule files.
 pub mod pattern;

@@ -29,6 +29,10 @@ struct FileDef {
     vendor: Vec<S<VendorDef>>,
     #[serde(default)]
     generic: Option<GenericDef>,
+    /// Inventory additions: parsed by `super::inventory`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    inventory: Vec<toml::Value>,
 }
 
 #[derive(Deserialize)]

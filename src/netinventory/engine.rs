@@ -190,8 +190,8 @@ pub async fn inventory<D: Device>(
             add(&mut columns, list);
         }
     }
-    columns.extend(vendor::columns(&snmp.mib_support));
-    scalars.extend(vendor::scalars(&snmp.mib_support));
+    columns.extend(vendor::columns(&snmp));
+    scalars.extend(vendor::scalars(db, &snmp));
 
     let tables = read(device, &columns, &scalars)
         .await
@@ -251,8 +251,7 @@ pub async fn inventory<D: Device>(
         });
     }
     inv.ports = port_map.into_values().collect();
-    let mib_support = inv.info.snmp.mib_support.clone();
-    vendor::apply(&tables, &mib_support, &mut inv);
+    vendor::apply(db, &tables, &mut inv);
     Ok(inv)
 }
 
