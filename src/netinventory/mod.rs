@@ -20,6 +20,7 @@ mod edp;
 mod engine;
 mod fdb;
 mod info;
+mod l2;
 mod lldp;
 mod neighbors;
 mod ports;
