@@ -9,7 +9,8 @@ mod discovery;
 mod faults;
 /// Device identification on every bundled walk, against both reference agents' results.
 mod identify;
-/// Network inventory: upstream results element by element, reference summaries, live = file.
+/// Network inventory: upstream results element by element, reference summaries, live = file,
+/// the commands, failures, per-VLAN contexts.
 mod netinventory;
 /// Discovery probes on loopback and in a private namespace: ICMP, NetBIOS, neighbours, DNS.
 mod probes;
