@@ -211,13 +211,17 @@ fn mac_octets(octets: &[u8]) -> Option<String> {
     if bytes.iter().all(|&b| b == 0) {
         return None;
     }
-    Some(
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
+    Some(colon_hex(&bytes))
+}
+
+/// Octets as lower-case hex pairs joined by colons (`00:18:71:c1:e0:00`).
+#[must_use]
+pub fn colon_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// [`mac`] of a value.

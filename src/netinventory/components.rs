@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tables::{Tables, int};
+use super::tables::{Tables, constant, int};
 use crate::mib::canon;
 use crate::model::{Component, SnmpInfo};
 use crate::snmp::Value;
@@ -339,17 +339,6 @@ fn hex_text(bytes: &[u8]) -> Option<Vec<u8>> {
                 .and_then(|p| u8::from_str_radix(p, 16).ok())
         })
         .collect()
-}
-
-/// getCanonicalConstant: an integer, or the number of a `name(n)` enumeration.
-fn constant(v: &Value) -> Option<i64> {
-    if let Some(n) = int(v) {
-        return Some(n);
-    }
-    let text = canon::raw(v)?;
-    let inner = text.strip_suffix(')')?;
-    let open = inner.rfind('(')?;
-    inner[open + 1..].parse().ok()
 }
 
 #[cfg(test)]

@@ -89,11 +89,7 @@ fn learned(t: &Tables, column: &[u32]) -> Found {
         let Some(mac) = index_mac(index) else {
             continue;
         };
-        let dotted = index
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(".");
+        let dotted = dotted(index);
         rows.push((dotted, *ifindex, mac));
     }
     // The reference agents go through the rows sorted as dotted text.
@@ -105,6 +101,15 @@ fn learned(t: &Tables, column: &[u32]) -> Found {
     found
 }
 
+/// An index as dotted text (the reference agents sort rows that way).
+fn dotted(index: &[u32]) -> String {
+    index
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// The MAC spelled by the last six arcs of an index (malformed indexes give none).
 fn index_mac(index: &[u32]) -> Option<String> {
     let tail = index.get(index.len().checked_sub(6)?..)?;
@@ -112,13 +117,7 @@ fn index_mac(index: &[u32]) -> Option<String> {
         .iter()
         .map(|&a| u8::try_from(a).ok())
         .collect::<Option<_>>()?;
-    Some(
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":"),
-    )
+    Some(canon::colon_hex(&bytes))
 }
 
 /// The ARP table: MACs by the ifIndex of ipNetToMediaIfIndex.
@@ -134,11 +133,7 @@ fn arp(t: &Tables) -> Found {
         let Some(mac) = canon::value_mac(value) else {
             continue;
         };
-        let dotted = index
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(".");
+        let dotted = dotted(index);
         rows.push((dotted, ifindex, mac));
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));

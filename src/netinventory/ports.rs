@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tables::{Tables, int, uint};
+use super::tables::{Tables, constant, int, uint};
 use crate::mib::canon;
 use crate::model::Port;
 use crate::snmp::Value;
@@ -159,17 +159,6 @@ fn port(ports: &mut BTreeMap<u32, Port>, i: u32) -> &mut Port {
 /// A canonical string, `None` when empty.
 fn text(v: &Value) -> Option<String> {
     canon::value_string(v).filter(|s| !s.is_empty())
-}
-
-/// getCanonicalConstant: an integer, or the number of a `name(n)` enumeration.
-fn constant(v: &Value) -> Option<i64> {
-    if let Some(n) = int(v) {
-        return Some(n);
-    }
-    let text = canon::raw(v)?;
-    let inner = text.strip_suffix(')')?;
-    let open = inner.rfind('(')?;
-    inner[open + 1..].parse().ok()
 }
 
 /// getCanonicalCount: integers only.

@@ -89,6 +89,18 @@ pub fn int(value: &Value) -> Option<i64> {
     }
 }
 
+/// getCanonicalConstant: an integer, or the number of a `name(n)` enumeration (`up(1)`).
+#[must_use]
+pub fn constant(value: &Value) -> Option<i64> {
+    if let Some(n) = int(value) {
+        return Some(n);
+    }
+    let text = crate::mib::canon::raw(value)?;
+    let inner = text.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    inner[open + 1..].parse().ok()
+}
+
 /// A non-negative integer value.
 #[must_use]
 pub fn uint(value: &Value) -> Option<u64> {
@@ -134,5 +146,7 @@ mod tests {
         assert_eq!(fdb, vec![(&[0, 1, 2, 3, 4, 5][..], &Value::Integer(7))]);
         assert_eq!(int(&Value::OctetString(b" 12 ".to_vec())), Some(12));
         assert_eq!(uint(&Value::Integer(-1)), None);
+        assert_eq!(constant(&Value::OctetString(b"up(1)".to_vec())), Some(1));
+        assert_eq!(constant(&Value::OctetString(b"up".to_vec())), None);
     }
 }
