@@ -99,12 +99,14 @@ fn main() {
                     .with_timeout(Duration::from_secs(2))
                     .with_retries(1),
             );
+            let before = sim.requests_received();
             let t = Instant::now();
             let inv = rt
                 .block_on(inventory(&session, db, &InventoryOptions::default()))
                 .expect("inventory");
             times.push(t.elapsed());
-            requests = session.requests();
+            // Counted at the simulator: every datagram, VLAN contexts and resends included.
+            requests = sim.requests_received() - before;
             ports = inv.ports.len();
         }
         print_row(name, "live", Some(requests), ports, &mut times);
@@ -145,10 +147,10 @@ fn parallel(rt: &tokio::runtime::Runtime, addr: SocketAddr, db: &'static MibDb, 
         tasks.join_all().await
     });
     let elapsed = t.elapsed();
-    let requests: u64 = results.iter().map(|r| r.1).sum();
+    let requests: u64 = results.iter().map(|r| r.1).sum(); // main contexts only
     let ok = results.iter().filter(|r| r.0 > 0).count();
     println!(
-        "parallel: {n} devices at once, {ok} complete, {requests} requests in {:.0} ms ({:.1} devices/s; the single-threaded simulator is the limit)",
+        "parallel: {n} devices at once, {ok} complete, {requests} requests in {:.0} ms ({:.1} devices/s; cisco-n5000's VLAN contexts, which the simulator does not serve, wait 2 × 0.5 s each)",
         elapsed.as_secs_f64() * 1e3,
         n as f64 / elapsed.as_secs_f64()
     );

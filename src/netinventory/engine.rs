@@ -13,6 +13,11 @@ use crate::snmp::{Client, Mib, Oid, Session, SnmpError, Source, Target, Varbind}
 
 /// Objects asked per GET request (the session splits further on tooBig).
 const GET_CHUNK: usize = 48;
+/// Shortest wait for a VLAN context's first answer (see [`Device::vlan_context`]).
+const CONTEXT_TIMEOUT_FLOOR: std::time::Duration = std::time::Duration::from_millis(500);
+/// dot1dBaseNumPorts.0: asked first in a VLAN context, to learn whether the context exists
+/// before its tables are walked.
+const DOT1D_BASE_NUM_PORTS: [u32; 10] = [1, 3, 6, 1, 2, 1, 17, 1, 2, 0];
 
 /// How to inventory a device.
 #[derive(Clone, Debug)]
@@ -75,11 +80,19 @@ impl Device for Session {
     fn vlan_context(&self, vlan: u32) -> Option<Session> {
         let target = self.target();
         let credential = target.credential.for_vlan(vlan);
+        // An agent drops requests for a context it does not serve (an unknown community looks
+        // like silence): once the device's round trip is known, a context that has not
+        // answered within many round trips is given up sooner than a whole timeout.
+        let timeout = match self.srtt() {
+            Some(rtt) => (rtt * 16).clamp(CONTEXT_TIMEOUT_FLOOR, target.timeout),
+            None => target.timeout,
+        };
         let ctx = Target {
             credential,
+            timeout,
             ..target.clone()
         };
-        Some(Client::session(self.client(), ctx))
+        Some(Client::session(self.client(), ctx).with_network_rtt(self.srtt()))
     }
 }
 
@@ -222,6 +235,12 @@ pub async fn inventory<D: Device>(
             let Some(ctx) = device.vlan_context(vlan) else {
                 continue;
             };
+            // One GET first: a context the agent does not serve costs one timeout, not one
+            // per table.
+            if let Err(e) = ctx.get(&[Oid::from_slice(&DOT1D_BASE_NUM_PORTS)]).await {
+                tracing::debug!(vlan, "VLAN context not served: {e}");
+                continue;
+            }
             let roots: Vec<Oid> = fdb::VLAN_COLUMNS
                 .iter()
                 .map(|r| Oid::from_slice(r))
