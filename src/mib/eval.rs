@@ -354,6 +354,19 @@ pub(crate) fn prefetch_oids<'r>(recipes: impl IntoIterator<Item = &'r Recipe>) -
     out
 }
 
+/// The subtrees a vendor module's variants may walk to decide which applies.
+pub(crate) fn vendor_walks(vendor: &Vendor) -> Vec<Oid> {
+    vendor
+        .variants
+        .iter()
+        .flat_map(|v| v.when.iter())
+        .filter_map(|cond| match cond {
+            Cond::Walk(oid, _) => Some(oid.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The OIDs a vendor module may GET (its fields, its variants' fields and conditions).
 pub(crate) fn vendor_oids(vendor: &Vendor) -> Vec<Oid> {
     let mut out: Vec<Oid> = vendor.require.iter().cloned().collect();

@@ -95,15 +95,18 @@ impl<'s, S: Source> Fetcher<'s, S> {
         self.in_walks(oid).cloned()
     }
 
+    /// True when a GET under `root` was answered noSuchObject: the column does not exist.
+    fn unimplemented(&self, root: &Oid) -> bool {
+        self.unknown
+            .iter()
+            .any(|o| o.len() == root.len() + 1 && o.starts_with(root))
+    }
+
     /// Every object under `root`, in OID order (walked once). A column whose instance was
     /// answered noSuchObject is not implemented: it is not walked.
     pub(crate) async fn walk(&mut self, root: &Oid) -> &[Varbind] {
         if !self.walks.contains_key(root) {
-            let unimplemented = self
-                .unknown
-                .iter()
-                .any(|o| o.len() == root.len() + 1 && o.starts_with(root));
-            let rows = if self.dead || unimplemented {
+            let rows = if self.dead || self.unimplemented(root) {
                 Vec::new()
             } else {
                 match self.source.walk(root).await {
@@ -167,6 +170,37 @@ impl<'s, S: Source> Fetcher<'s, S> {
         tracing::debug!("identification request failed: {error}");
         if matches!(error, SnmpError::Timeout { .. }) {
             self.dead = true;
+        }
+    }
+}
+
+impl<S: Source + Sync> Fetcher<'_, S> {
+    /// Walks every root not walked yet together (several columns per GETBULK on a live
+    /// session), so that the walks identification will need cost one round trip or a few
+    /// rather than one each. Off when objects are asked one by one.
+    pub(crate) async fn prefetch_walks(&mut self, roots: impl IntoIterator<Item = Oid>) {
+        if !self.batch || self.dead {
+            return;
+        }
+        let mut ask: Vec<Oid> = Vec::new();
+        for root in roots {
+            if !self.walks.contains_key(&root) && !self.unimplemented(&root) && !ask.contains(&root)
+            {
+                ask.push(root);
+            }
+        }
+        if ask.len() < 2 {
+            return;
+        }
+        match self.source.walk_columns(&ask).await {
+            Ok(columns) => {
+                for (root, mut rows) in ask.into_iter().zip(columns) {
+                    rows.retain(|vb| vb.oid.starts_with(&root) && !is_missing(&vb.value));
+                    rows.sort_by(|a, b| a.oid.cmp(&b.oid));
+                    self.walks.insert(root, rows);
+                }
+            }
+            Err(e) => self.failed(&e),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::snmp::{Oid, SnmpError, Source, Value};
 
 use super::canon;
 use super::db::MibDb;
-use super::eval::{Ident, Outcome, prefetch_oids, vendor_oids};
+use super::eval::{Ident, Outcome, prefetch_oids, vendor_oids, vendor_walks};
 use super::mac::{self, IF_PHYS_ADDRESS, IP_AD_ENT_IF_INDEX};
 use super::rules::{Fetch, Field, Generic, Recipe};
 
@@ -166,6 +166,16 @@ pub async fn identify_with<S: Source + Sync>(
     id.fetch
         .prefetch(enabled.iter().flat_map(|v| vendor_oids(v)))
         .await;
+    // The walks that will (or may well) be needed, read together: the modules' conditions, the
+    // device's addresses, and its interfaces' addresses when the bridge address is no MAC and
+    // the queried address does not lead to an interface.
+    let mut walks: Vec<Oid> = enabled.iter().flat_map(|v| vendor_walks(v)).collect();
+    walks.push(Oid::from(IP_AD_ENT_ADDR));
+    if needs_interface_macs(&mut id, generic, peer).await {
+        walks.push(Oid::from(IF_PHYS_ADDRESS));
+        walks.push(Oid::from(IP_AD_ENT_IF_INDEX));
+    }
+    id.fetch.prefetch_walks(walks).await;
     let mut applying = Vec::with_capacity(enabled.len());
     for vendor in enabled {
         let ok = match &vendor.require {
@@ -359,6 +369,35 @@ fn batched_first(generic: &Generic, peer: Option<Ipv4Addr>) -> Vec<Oid> {
         first.push(Oid::from(IP_AD_ENT_IF_INDEX).child(&peer.octets().map(u32::from)));
     }
     first
+}
+
+/// Whether the MAC will likely come from the interface table: the generic MAC objects (the
+/// bridge address) hold no MAC and the queried address names no interface. Answered from what
+/// the first GET brought.
+async fn needs_interface_macs<S: Source + Sync>(
+    id: &mut Ident<'_, S>,
+    generic: &Generic,
+    peer: Option<Ipv4Addr>,
+) -> bool {
+    for oid in prefetch_oids(list(&generic.mac)) {
+        if id
+            .fetch
+            .get(&oid)
+            .await
+            .as_ref()
+            .and_then(canon::value_mac)
+            .is_some_and(|m| canon::is_mac(&m))
+        {
+            return false;
+        }
+    }
+    match peer {
+        Some(peer) => {
+            let at = Oid::from(IP_AD_ENT_IF_INDEX).child(&peer.octets().map(u32::from));
+            id.fetch.get(&at).await.is_none()
+        }
+        None => true,
+    }
 }
 
 /// A generic list, empty when the data has none.

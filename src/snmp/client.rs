@@ -304,6 +304,14 @@ impl Session {
         bulk: Option<(u32, u32)>,
     ) -> Result<Pdu> {
         self.pdus.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(
+            peer = %self.target.addr,
+            pdu = ?pdu_type,
+            varbinds = varbinds.len(),
+            first = %varbinds.first().map(|vb| vb.oid.to_string()).unwrap_or_default(),
+            bulk = ?bulk,
+            "request"
+        );
         let pdu = match &self.usm {
             Some(usm) => usm.request(self, pdu_type, varbinds.clone(), bulk).await?,
             None => self.community_request(pdu_type, &varbinds, bulk).await?,

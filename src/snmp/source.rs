@@ -46,8 +46,10 @@ impl Source for Session {
     }
 
     async fn walk_columns(&self, roots: &[Oid]) -> Result<Vec<Vec<Varbind>>> {
+        // The budget bounds each answer; a column left alone may use all of it.
         let opts = WalkOptions {
             bulk: self.version() != Version::V1,
+            max_repetitions: DEFAULT_BUDGET,
             ..WalkOptions::default()
         };
         Ok(walk_columns(self, roots, opts, DEFAULT_BUDGET)
