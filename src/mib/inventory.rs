@@ -44,6 +44,7 @@ impl InventoryRule {
         let mut out = Vec::new();
         for f in &self.firmwares {
             out.extend(f.version.iter().cloned());
+            out.extend(f.optional.iter().cloned());
             if let Text::Get(oid) = &f.name {
                 out.push(oid.clone());
             }
@@ -65,23 +66,37 @@ pub enum Text {
 }
 
 /// A firmware added when its version objects all have a value.
+///
+/// Templates (`format`, NAME, DESCRIPTION, MANUFACTURER) name the objects `{1}`, `{2}`… (the
+/// `version` objects, then the `optional` ones; `{}` is the first) and the device's identified
+/// `{model}`, `{manufacturer}` and `{description}` (sysDescr), empty when unknown.
 #[derive(Clone, Debug)]
 pub struct FirmwareRule {
-    /// NAME.
+    /// NAME (a template when a constant).
     pub name: Text,
-    /// DESCRIPTION.
+    /// DESCRIPTION (a template).
     pub description: Option<String>,
     /// TYPE.
     pub kind: Option<String>,
-    /// MANUFACTURER.
+    /// MANUFACTURER (a template).
     pub manufacturer: Option<String>,
-    /// The objects giving VERSION (canonical strings).
+    /// Objects that must all have a true value (canonical strings).
     pub version: Vec<Oid>,
-    /// How they are joined: `{1}`, `{2}`… (`{}` is the first); default `{}`.
+    /// Objects numbered after `version`, empty when missing.
+    pub optional: Vec<Oid>,
+    /// VERSION: a template; default `{}`.
     pub format: String,
+    /// Applied to the formatted version: group 1 (else the whole match) is the version; no
+    /// firmware when it does not match.
+    pub matches: Option<Pattern>,
+    /// Then the first match of this pattern is replaced by the text (`$1`… allowed).
+    pub replace: Option<(Pattern, String)>,
     /// No firmware when the version matches.
     pub reject: Option<Pattern>,
 }
+
+/// Device fields a template may name.
+pub const DEVICE_FIELDS: [&str; 3] = ["{model}", "{manufacturer}", "{description}"];
 
 /// A page counter: the sum of the integer values of `get`, when not zero.
 #[derive(Clone, Debug)]
@@ -123,8 +138,14 @@ struct FirmwareDef {
     #[serde(rename = "type")]
     kind: Option<String>,
     manufacturer: Option<String>,
-    version: OneOrMany,
+    #[serde(default)]
+    version: Option<OneOrMany>,
+    #[serde(default)]
+    optional: Option<OneOrMany>,
     format: Option<String>,
+    #[serde(rename = "match")]
+    matches: Option<String>,
+    replace: Option<(String, String)>,
     reject: Option<String>,
 }
 
@@ -198,30 +219,53 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Vec<InventoryRule>, MibErr
                 (None, Some(o)) => Text::Get(oid(&o)?),
                 _ => return Err(err("a firmware needs one of `name`, `name_get`".into())),
             };
-            let version: Vec<Oid> = f
-                .version
-                .list()
-                .iter()
-                .map(|s| oid(s))
-                .collect::<Result<_, _>>()?;
-            if version.is_empty() {
+            let objects = |list: Option<OneOrMany>| -> Result<Vec<Oid>, MibError> {
+                list.map(OneOrMany::list)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| oid(s))
+                    .collect()
+            };
+            let version = objects(f.version)?;
+            let optional = objects(f.optional)?;
+            let format = f.format.unwrap_or_else(|| "{}".to_owned());
+            let count = version.len() + optional.len();
+            if count == 0 && !DEVICE_FIELDS.iter().any(|d| format.contains(d)) {
                 return Err(err("a firmware needs a `version` object".into()));
             }
-            let format = f.format.unwrap_or_else(|| "{}".to_owned());
-            if (1..=9).any(|n| format.contains(&format!("{{{n}}}")) && n > version.len()) {
-                return Err(err(format!("`format` {format:?} names a missing object")));
+            let templates = [
+                Some(&format),
+                f.description.as_ref(),
+                f.manufacturer.as_ref(),
+            ];
+            let named = match &name {
+                Text::Value(n) => Some(n),
+                Text::Get(_) => None,
+            };
+            for t in templates.into_iter().chain([named]).flatten() {
+                if (1..=9).any(|n| t.contains(&format!("{{{n}}}")) && n > count)
+                    || (count == 0 && t.contains("{}"))
+                {
+                    return Err(err(format!("template {t:?} names a missing object")));
+                }
             }
-            let reject = f
-                .reject
-                .map(|p| Pattern::new(&p).map_err(|e| err(e.to_string())))
-                .transpose()?;
+            let pattern = |p: &str| Pattern::new(p).map_err(|e| err(e.to_string()));
+            let reject = f.reject.as_deref().map(pattern).transpose()?;
+            let matches = f.matches.as_deref().map(pattern).transpose()?;
+            let replace = match f.replace {
+                Some((p, with)) => Some((pattern(&p)?, with)),
+                None => None,
+            };
             rule.firmwares.push(FirmwareRule {
                 name,
                 description: f.description,
                 kind: f.kind,
                 manufacturer: f.manufacturer,
                 version,
+                optional,
                 format,
+                matches,
+                replace,
                 reject,
             });
         }
@@ -282,5 +326,29 @@ counter = [{ key = "TOTAL", get = "1.3.6.1.4.1.3.0", keep = true }]
         assert!(parse("u.toml", bad).is_err());
         let bad = "[[inventory]]\nname = \"Y\"\nunknown = 1\n";
         assert!(parse("u.toml", bad).is_err());
+
+        // Optional objects, device fields, match and replace.
+        let text = r#"
+[[inventory]]
+name = "Z"
+firmware = [
+  { name = "{3} {model}", version = "1.3.6.1.4.1.1.0", optional = ["1.3.6.1.4.1.2.0", "1.3.6.1.4.1.3.0"], format = "{1}.{2}", replace = ["^B", "V"] },
+  { name = "os", format = "{description}", match = '^\S+\s+(.*)$' },
+]
+"#;
+        let rules = parse("t.toml", text).expect("parses");
+        let f = &rules[0].firmwares;
+        assert_eq!((f[0].version.len(), f[0].optional.len()), (1, 2));
+        assert!(f[0].replace.is_some() && f[1].matches.is_some());
+        assert_eq!(rules[0].scalars().len(), 3);
+        for bad in [
+            r#"firmware = [{ name = "a", format = "{1}" }]"#,
+            r#"firmware = [{ name = "a", format = "{}" }]"#,
+            r#"firmware = [{ name = "{3}", version = "1.3.6.1.4.1.1.0", optional = "1.3.6.1.4.1.2.0" }]"#,
+            r#"firmware = [{ name = "a", version = "1.3.6.1.4.1.1.0", replace = ["(", "x"] }]"#,
+        ] {
+            let text = format!("[[inventory]]\nname = \"Y\"\n{bad}\n");
+            assert!(parse("u.toml", &text).is_err(), "{bad}");
+        }
     }
 }

@@ -23,6 +23,10 @@ pub struct NetInventory {
     pub cartridges: BTreeMap<String, String>,
     /// PAGECOUNTERS: `TOTAL` → `12345`, …
     pub page_counters: BTreeMap<String, String>,
+    /// MODEMS (cellular routers).
+    pub modems: Vec<Modem>,
+    /// SIMCARDS (cellular routers).
+    pub simcards: Vec<Simcard>,
 }
 
 /// INFO of an inventory.
@@ -191,4 +195,38 @@ pub struct Firmware {
     pub manufacturer: Option<String>,
     /// DATE.
     pub date: Option<String>,
+}
+
+/// A cellular modem of the device (MODEMS).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Modem {
+    /// NAME.
+    pub name: String,
+    /// DESCRIPTION.
+    pub description: Option<String>,
+    /// MODEL.
+    pub model: Option<String>,
+    /// MANUFACTURER.
+    pub manufacturer: Option<String>,
+    /// SERIAL (the IMEI).
+    pub serial: Option<String>,
+    /// TYPE: the radio technology (`gprs`, `umts`, `lte`…).
+    pub kind: Option<String>,
+}
+
+/// A SIM card in the device (SIMCARDS).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Simcard {
+    /// IMSI.
+    pub imsi: Option<String>,
+    /// ICCID.
+    pub iccid: Option<String>,
+    /// OPERATOR_NAME.
+    pub operator_name: Option<String>,
+    /// OPERATOR_CODE: `MCC.MNC`.
+    pub operator_code: Option<String>,
+    /// COUNTRY: the country of the mobile country code.
+    pub country: Option<String>,
+    /// STATE: `SIM<n> - <status>`.
+    pub state: Option<String>,
 }

@@ -10,5 +10,6 @@ pub mod inventory;
 pub use device::{DeviceType, SnmpInfo};
 pub use discovery::{Host, Netbios, Outcome};
 pub use inventory::{
-    Component, Connections, Firmware, InventoryInfo, Neighbour, NetInventory, Port, Vlan,
+    Component, Connections, Firmware, InventoryInfo, Modem, Neighbour, NetInventory, Port, Simcard,
+    Vlan,
 };

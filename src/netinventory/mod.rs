@@ -1,5 +1,6 @@
 //! Network inventory: the full SNMP inventory of one device (INFO, PORTS with VLANs, neighbours,
-//! learned MACs and aggregates, COMPONENTS, FIRMWARES, printer CARTRIDGES and PAGECOUNTERS),
+//! learned MACs and aggregates, COMPONENTS, FIRMWARES, printer CARTRIDGES and PAGECOUNTERS, the
+//! MODEMS and SIMCARDS of cellular routers),
 //! from a live session or a walk file through the same code.
 //!
 //! The engine ([`inventory`]) identifies the device (the same code as discovery, `crate::mib`),
@@ -16,18 +17,21 @@
 mod aggregate;
 mod cdp;
 mod components;
+mod digi;
 mod edp;
 mod engine;
 mod fdb;
 mod info;
 mod l2;
 mod lldp;
+mod mcc;
 mod neighbors;
 mod ports;
 mod printer;
 pub mod tables;
 mod trunk;
 mod vendor;
+mod vendor_printers;
 mod vlans;
 
 pub use engine::{Device, InventoryError, InventoryOptions, WalkDevice, inventory};

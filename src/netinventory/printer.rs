@@ -152,7 +152,7 @@ pub(super) fn cartridges(t: &Tables) -> BTreeMap<String, String> {
 }
 
 /// The type of a supply from prtMarkerSuppliesType, or from its description for `other(1)`.
-fn supply_type(type_id: Option<i64>, description: &str) -> Option<&'static str> {
+pub(super) fn supply_type(type_id: Option<i64>, description: &str) -> Option<&'static str> {
     Some(match type_id? {
         1 => {
             let d = description.to_lowercase();
@@ -180,7 +180,7 @@ fn supply_type(type_id: Option<i64>, description: &str) -> Option<&'static str> 
 }
 
 /// The colour named in a supply description (black when none is).
-fn colour_of(description: &str) -> &'static str {
+pub(super) fn colour_of(description: &str) -> &'static str {
     let d = description.to_lowercase();
     if d.contains("cyan") {
         "cyan"
@@ -195,7 +195,7 @@ fn colour_of(description: &str) -> &'static str {
 
 /// The value of a supply: `WARNING` (level -2, "some left, maybe low"), `OK` (level -3, "some
 /// left"), a percentage of the maximum, or with an unknown maximum (-2) the level with its unit.
-fn supply_value(max: i64, level: i64, unit: Option<i64>) -> Option<String> {
+pub(super) fn supply_value(max: i64, level: i64, unit: Option<i64>) -> Option<String> {
     Some(match level {
         -2 => "WARNING".to_owned(),
         -3 => "OK".to_owned(),

@@ -3,13 +3,14 @@
 //! Extra FIRMWARES and PAGECOUNTERS are data: the `[[inventory]]` rules of the identification
 //! database (`mibs/inventory.toml`, user-overridable) that apply to the device. What needs an
 //! algorithm stays here: the SSID names of the radio interfaces of Aruba and Ubiquiti access
-//! points. (Components of vendor tables are built by `components`.)
+//! points here; Digi modems and Cisco port security in `digi`; the printer counter and firmware
+//! tables in `vendor_printers`. (Components of vendor tables are built by `components`.)
 
-use super::printer;
 use super::tables::Tables;
+use super::{digi, printer, vendor_printers};
 use crate::mib::MibDb;
 use crate::mib::canon;
-use crate::mib::inventory::{FirmwareRule, Text};
+use crate::mib::inventory::{DEVICE_FIELDS, FirmwareRule, Text};
 use crate::model::{Firmware, NetInventory, Port, SnmpInfo};
 use crate::snmp::{Oid, Value};
 
@@ -33,12 +34,17 @@ pub(super) fn columns(info: &SnmpInfo) -> Vec<Oid> {
     if has(info, "Ubnt") {
         out.extend([UNIFI_VAP_ESSID, UNIFI_VAP_NAME].map(Oid::from_slice));
     }
+    out.extend(vendor_printers::columns(info));
+    out.extend(digi::columns(info));
     out
 }
 
 /// Objects the applying inventory rules GET.
 pub(super) fn scalars(db: &MibDb, info: &SnmpInfo) -> Vec<Oid> {
-    db.inventory_rules(info).flat_map(|r| r.scalars()).collect()
+    let mut out: Vec<Oid> = db.inventory_rules(info).flat_map(|r| r.scalars()).collect();
+    out.extend(vendor_printers::scalars(info));
+    out.extend(digi::scalars(info));
+    out
 }
 
 /// Adds what the applying vendor modules know.
@@ -46,7 +52,7 @@ pub(super) fn apply(db: &MibDb, t: &Tables, inv: &mut NetInventory) {
     let info = inv.info.snmp.clone();
     for rule in db.inventory_rules(&info) {
         for f in &rule.firmwares {
-            if let Some(fw) = firmware(t, f) {
+            if let Some(fw) = firmware(t, f, &info) {
                 inv.firmwares.push(fw);
             }
         }
@@ -72,6 +78,8 @@ pub(super) fn apply(db: &MibDb, t: &Tables, inv: &mut NetInventory) {
     if has(&info, "Ubnt") {
         unifi_ssids(t, &mut inv.ports);
     }
+    vendor_printers::apply(t, inv);
+    digi::apply(t, inv);
 }
 
 /// Perl truth of a text.
@@ -86,30 +94,55 @@ fn text_of(t: &Tables, oid: &Oid) -> Option<String> {
         .filter(|s| truthy(s))
 }
 
+/// Fills a template: `{1}`… (and `{}`) from `parts`, the device fields from `info`.
+fn fill(template: &str, parts: &[String], info: &SnmpInfo) -> String {
+    let mut out = template.replace("{}", parts.first().map_or("", String::as_str));
+    for (i, part) in parts.iter().enumerate() {
+        out = out.replace(&format!("{{{}}}", i + 1), part);
+    }
+    for (field, value) in
+        DEVICE_FIELDS
+            .iter()
+            .zip([&info.model, &info.manufacturer, &info.description])
+    {
+        out = out.replace(field, value.as_deref().unwrap_or_default());
+    }
+    out
+}
+
 /// A firmware of a rule, when its version objects all have a value.
-fn firmware(t: &Tables, rule: &FirmwareRule) -> Option<Firmware> {
-    let parts: Vec<String> = rule
+fn firmware(t: &Tables, rule: &FirmwareRule, info: &SnmpInfo) -> Option<Firmware> {
+    let mut parts: Vec<String> = rule
         .version
         .iter()
         .map(|oid| text_of(t, oid))
         .collect::<Option<_>>()?;
-    let mut version = rule.format.replace("{}", parts.first()?);
-    for (i, part) in parts.iter().enumerate() {
-        version = version.replace(&format!("{{{}}}", i + 1), part);
+    parts.extend(rule.optional.iter().map(|oid| {
+        t.get(oid.arcs())
+            .and_then(canon::value_string)
+            .unwrap_or_default()
+    }));
+    let mut version = fill(&rule.format, &parts, info);
+    if let Some(p) = &rule.matches {
+        version = p.extract(&version)?;
     }
-    if rule.reject.as_ref().is_some_and(|p| p.is_match(&version)) {
+    if let Some((p, with)) = &rule.replace {
+        version = p.replace_first(&version, with);
+    }
+    if version.is_empty() || rule.reject.as_ref().is_some_and(|p| p.is_match(&version)) {
         return None;
     }
     let name = match &rule.name {
-        Text::Value(name) => name.clone(),
+        Text::Value(name) => fill(name, &parts, info),
         Text::Get(oid) => text_of(t, oid)?,
     };
+    let text = |v: &Option<String>| v.as_deref().map(|s| fill(s, &parts, info));
     Some(Firmware {
         name,
-        description: rule.description.clone(),
+        description: text(&rule.description),
         kind: rule.kind.clone(),
         version: Some(version),
-        manufacturer: rule.manufacturer.clone(),
+        manufacturer: text(&rule.manufacturer),
         date: None,
     })
 }
@@ -251,12 +284,12 @@ firmware = [
             vb(&[1, 3, 6, 1, 4, 1, 9999, 3, 0], Value::Integer(10)),
             vb(&[1, 3, 6, 1, 4, 1, 9999, 4, 0], s("Not Available")),
         ]);
-        let fw = firmware(&t, &rules[0].firmwares[0]).expect("firmware");
+        let fw = firmware(&t, &rules[0].firmwares[0], &SnmpInfo::default()).expect("firmware");
         assert_eq!(fw.name, "R80");
         assert_eq!(fw.version.as_deref(), Some("80.10"));
-        assert!(firmware(&t, &rules[0].firmwares[1]).is_none());
+        assert!(firmware(&t, &rules[0].firmwares[1], &SnmpInfo::default()).is_none());
         let partial = Tables::from_varbinds([vb(&[1, 3, 6, 1, 4, 1, 9999, 2, 0], s("80"))]);
-        assert!(firmware(&partial, &rules[0].firmwares[0]).is_none());
+        assert!(firmware(&partial, &rules[0].firmwares[0], &SnmpInfo::default()).is_none());
     }
 
     #[test]
@@ -354,3 +387,7 @@ firmware = [
         assert_eq!(p[3].iftype, Some(6));
     }
 }
+
+#[cfg(test)]
+#[path = "vendor_rules_tests.rs"]
+mod rules_tests;

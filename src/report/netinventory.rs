@@ -1,9 +1,11 @@
 //! SNMPQUERY messages: the DEVICE element of a network inventory (INFO, PORTS, COMPONENTS,
-//! FIRMWARES, CARTRIDGES, PAGECOUNTERS) and of a device that could not be queried
+//! FIRMWARES, MODEMS, SIMCARDS, CARTRIDGES, PAGECOUNTERS) and of a device that could not be queried
 //! (`DEVICE/ERROR`), plus the same inventory as JSON and as a one-line table row.
 
 use super::xml::Element;
-use crate::model::{Component, Connections, DeviceType, Firmware, NetInventory, Port};
+use crate::model::{
+    Component, Connections, DeviceType, Firmware, Modem, NetInventory, Port, Simcard,
+};
 
 /// The DEVICE element of an inventory (protocol.md §3.3). Empty sections are left out.
 #[must_use]
@@ -25,6 +27,12 @@ pub fn device_element(inv: &NetInventory) -> Element {
     }
     for f in &inv.firmwares {
         device.push(firmware_element(f));
+    }
+    for m in &inv.modems {
+        device.push(modem_element(m));
+    }
+    for s in &inv.simcards {
+        device.push(simcard_element(s));
     }
     for (name, map) in [
         ("CARTRIDGES", &inv.cartridges),
@@ -188,8 +196,28 @@ fn firmware_element(f: &Firmware) -> Element {
         .opt("VERSION", f.version.as_deref())
 }
 
+fn modem_element(m: &Modem) -> Element {
+    Element::new("MODEMS")
+        .opt("DESCRIPTION", m.description.as_deref())
+        .opt("MANUFACTURER", m.manufacturer.as_deref())
+        .opt("MODEL", m.model.as_deref())
+        .child(Element::text("NAME", m.name.as_str()))
+        .opt("SERIAL", m.serial.as_deref())
+        .opt("TYPE", m.kind.as_deref())
+}
+
+fn simcard_element(s: &Simcard) -> Element {
+    Element::new("SIMCARDS")
+        .opt("COUNTRY", s.country.as_deref())
+        .opt("ICCID", s.iccid.as_deref())
+        .opt("IMSI", s.imsi.as_deref())
+        .opt("OPERATOR_CODE", s.operator_code.as_deref())
+        .opt("OPERATOR_NAME", s.operator_name.as_deref())
+        .opt("STATE", s.state.as_deref())
+}
+
 /// Elements that are lists in the JSON form even when they occur once.
-const LISTS: [&str; 7] = [
+const LISTS: [&str; 9] = [
     "IP",
     "PORT",
     "VLAN",
@@ -197,10 +225,13 @@ const LISTS: [&str; 7] = [
     "MAC",
     "COMPONENT",
     "FIRMWARES",
+    "MODEMS",
+    "SIMCARDS",
 ];
 
 /// An element tree as JSON: text elements are strings, the others objects; repeated names and
-/// the list elements (IP, PORT, VLAN, CONNECTION, MAC, COMPONENT, FIRMWARES) are arrays.
+/// the list elements (IP, PORT, VLAN, CONNECTION, MAC, COMPONENT, FIRMWARES, MODEMS, SIMCARDS)
+/// are arrays.
 #[must_use]
 pub fn to_json(e: &Element) -> serde_json::Value {
     if e.children.is_empty() {
@@ -385,6 +416,58 @@ mod tests {
 </DEVICE>
 ";
         assert_eq!(xml, expected);
+    }
+
+    #[test]
+    fn modems_and_simcards() {
+        let inv = NetInventory {
+            modems: vec![Modem {
+                name: "Digi modem".into(),
+                description: Some("Sierra Wireless".into()),
+                model: Some("MC7304".into()),
+                manufacturer: Some("Digi".into()),
+                serial: Some("359225050000000".into()),
+                kind: Some("lte".into()),
+            }],
+            simcards: vec![Simcard {
+                imsi: Some("208150000000000".into()),
+                iccid: Some("8933150000000000000".into()),
+                operator_name: Some("F SFR".into()),
+                operator_code: Some("208.10".into()),
+                country: Some("France".into()),
+                state: Some("SIM1 - OK".into()),
+            }],
+            ..NetInventory::default()
+        };
+        let xml = device_element(&inv).to_document();
+        assert!(
+            xml.contains(
+                "  <MODEMS>
+    <DESCRIPTION>Sierra Wireless</DESCRIPTION>
+    <MANUFACTURER>Digi</MANUFACTURER>
+    <MODEL>MC7304</MODEL>
+    <NAME>Digi modem</NAME>
+    <SERIAL>359225050000000</SERIAL>
+    <TYPE>lte</TYPE>
+  </MODEMS>
+  <SIMCARDS>
+    <COUNTRY>France</COUNTRY>
+    <ICCID>8933150000000000000</ICCID>
+    <IMSI>208150000000000</IMSI>
+    <OPERATOR_CODE>208.10</OPERATOR_CODE>
+    <OPERATOR_NAME>F SFR</OPERATOR_NAME>
+    <STATE>SIM1 - OK</STATE>
+  </SIMCARDS>
+"
+            ),
+            "{xml}"
+        );
+        let j = to_json(&device_element(&inv));
+        assert_eq!(j["MODEMS"][0]["TYPE"], "lte");
+        assert_eq!(j["SIMCARDS"][0]["OPERATOR_CODE"], "208.10");
+        // None of them: no element.
+        let xml = device_element(&NetInventory::default()).to_document();
+        assert!(!xml.contains("MODEMS") && !xml.contains("SIMCARDS"));
     }
 
     #[test]

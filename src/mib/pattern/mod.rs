@@ -109,6 +109,15 @@ impl Pattern {
         )
     }
 
+    /// `text` with its first match replaced by `with` (`$1`… name groups); `text` unchanged when
+    /// the pattern does not match.
+    #[must_use]
+    pub fn replace_first(&self, text: &str, with: &str) -> String {
+        let bounded = self.bounded(text);
+        let replaced = self.regex.replace(bounded, with);
+        format!("{replaced}{}", &text[bounded.len()..])
+    }
+
     /// The value a rule extracts: group 1 when the pattern has groups (`None` if it did not
     /// take part), else the whole match.
     #[must_use]
