@@ -83,14 +83,14 @@ measure() { # pop tool outfile command...
     local pop=$1 tool=$2 out=$3; shift 3
     local t
     t=$(mktemp)
-    ip netns exec "$NS" /usr/bin/time -f '%e %M' -o "$t" timeout 900 "$@" >"$out" 2>/dev/null || true
+    ip netns exec "$NS" /usr/bin/time -f '%e %M %U %S' -o "$t" timeout 900 "$@" >"$out" 2>/dev/null || true
     local wall mem
-    read -r wall mem <"$t"
+    read -r wall mem usr sys <"$t"
     rm -f "$t"
     local found snmp
     found=$(grep -c '<DEVICE>\|"IP"' "$out" || true)
     snmp=$(grep -c 'AUTHSNMP' "$out" || true)
-    printf '%-3s %-22s %9s %10.1f %8s %6s\n' "$pop" "$tool" "$wall" "$(awk -v m="$mem" 'BEGIN{print m/1024}')" "$found" "$snmp"
+    printf '%-3s %-22s %9s %10.1f %8s %6s  cpu %s+%s s\n' "$pop" "$tool" "$wall" "$(awk -v m="$mem" 'BEGIN{print m/1024}')" "$found" "$snmp" "$usr" "$sys"
 }
 for pop in "${POPS[@]}"; do
     read -r first last <<<"$(range_of "$pop")"
