@@ -10,6 +10,8 @@
 //!   results.
 //! - [`netinventory`]: the inventory of one SNMP device: ports, VLANs, neighbours, MAC tables,
 //!   components, firmwares, printer data.
+//! - [`inventory`]: the local inventory of the machine sonde runs on (BIOS, OS, CPUs, disks,
+//!   network, software, users, processes…), read from /proc, /sys and /etc.
 //! - [`net`]: the other discovery probes: ICMP, NetBIOS, neighbour table, DNS; the rate limiter.
 //! - [`mib`]: SNMP device identification from run-time data (`mibs/`): type, maker, model, serial…
 //! - [`model`]: domain types shared by engines and reporters (no wire formats).
@@ -24,6 +26,7 @@
 
 pub mod cli;
 pub mod discovery;
+pub mod inventory;
 pub mod mib;
 pub mod model;
 pub mod net;

@@ -6,6 +6,8 @@ pub mod device;
 pub mod discovery;
 /// What a network inventory learns about one device.
 pub mod inventory;
+/// What a local inventory learns about this machine.
+pub mod local;
 
 pub use device::{DeviceType, SnmpInfo};
 pub use discovery::{Host, Netbios, Outcome};

@@ -1,0 +1,10 @@
+//! BATTERIES from /sys/class/power_supply.
+
+use super::Context;
+use crate::model::local::{LocalInventory, Section};
+
+/// Sections filled.
+pub(super) const SECTIONS: &[Section] = &[Section::Batteries];
+
+/// Collects (not implemented yet).
+pub(super) fn collect(_ctx: &Context<'_>, _inv: &mut LocalInventory) {}
