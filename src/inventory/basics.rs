@@ -4,7 +4,8 @@ use super::Context;
 use crate::model::local::{Entry, LocalInventory, Section};
 
 /// Sections filled.
-pub(super) const SECTIONS: &[Section] = &[Section::AccessLog, Section::Envs, Section::VersionProvider];
+pub(super) const SECTIONS: &[Section] =
+    &[Section::AccessLog, Section::Envs, Section::VersionProvider];
 
 /// Collects.
 pub(super) fn collect(ctx: &Context<'_>, inv: &mut LocalInventory) {
@@ -16,6 +17,10 @@ pub(super) fn collect(ctx: &Context<'_>, inv: &mut LocalInventory) {
     if ctx.wants(Section::Envs) {
         let mut env = ctx.options.env.clone();
         env.sort();
+        // Unlike the reference agents, variables whose name says they hold a secret (a
+        // password, token, key…) are not sent: the environment of a service often carries
+        // credentials, and GLPI has no use for them.
+        env.retain(|(k, _)| !secret_name(k));
         for (k, v) in env {
             let mut e = Entry::new();
             e.text("KEY", Some(k));
@@ -33,6 +38,23 @@ pub(super) fn collect(ctx: &Context<'_>, inv: &mut LocalInventory) {
     }
 }
 
+/// True for environment variable names that announce a secret.
+fn secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "PASS",
+        "SECRET",
+        "TOKEN",
+        "KEY",
+        "CREDENTIAL",
+        "AUTH",
+        "COOKIE",
+        "SESSION",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
+}
+
 /// `YYYY-MM-DD HH:MM:SS` in local time (the reference agents' format).
 #[must_use]
 pub(crate) fn local_datetime(t: std::time::SystemTime) -> String {
@@ -48,6 +70,7 @@ pub(crate) fn local_datetime(t: std::time::SystemTime) -> String {
 /// The local time zone: its IANA name when known (else its abbreviation) and its UTC offset
 /// as `+HHMM`, at `t`.
 #[must_use]
+#[allow(dead_code)] // until the OPERATINGSYSTEM collector lands
 pub(crate) fn local_timezone(t: std::time::SystemTime) -> (Option<String>, String) {
     let tz = jiff::tz::TimeZone::system();
     let ts = jiff::Timestamp::try_from(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -92,6 +115,30 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_stay_out_of_envs() {
+        let tree = super::super::fixture::Tree::new(&[]);
+        let mut options = tree.options();
+        options.env = vec![
+            ("PATH".into(), "/usr/bin".into()),
+            ("GLPI_PASSWORD".into(), "hunter2".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "x".into()),
+            ("EMPTY".into(), String::new()),
+        ];
+        let mut inv = LocalInventory::default();
+        collect(&Context { options: &options }, &mut inv);
+        let keys: Vec<String> = inv
+            .entries(Section::Envs)
+            .iter()
+            .filter_map(|e| e.get_text("KEY"))
+            .collect();
+        assert_eq!(keys, ["EMPTY", "PATH"]);
+        assert_eq!(
+            inv.entries(Section::Envs)[0].get_text("VAL").as_deref(),
+            Some("")
+        );
+    }
 
     #[test]
     fn dates() {

@@ -17,6 +17,8 @@ use std::time::SystemTime;
 
 use crate::model::local::{Entry, LocalInventory, Section};
 
+/// `--additional-content`: sections merged from an XML file.
+pub mod additional;
 mod basics;
 mod batteries;
 mod bios;
@@ -29,6 +31,8 @@ mod os;
 mod processes;
 mod smbios;
 mod software;
+/// DEVICEID and the per-target state of partial inventories.
+pub mod state;
 mod storage;
 mod users;
 mod virtualization;
@@ -50,6 +54,9 @@ pub struct Options {
     pub now: SystemTime,
     /// VERSIONCLIENT.
     pub versionclient: String,
+    /// Longest time one collector may take (`--backend-collect-timeout`): a collector still
+    /// running then (a hung network filesystem…) is left behind and its sections left out.
+    pub collect_timeout: std::time::Duration,
 }
 
 impl Default for Options {
@@ -62,6 +69,7 @@ impl Default for Options {
             env: Vec::new(),
             now: SystemTime::now(),
             versionclient: format!("sonde-Inventory_v{}", env!("CARGO_PKG_VERSION")),
+            collect_timeout: std::time::Duration::from_secs(180),
         }
     }
 }
@@ -159,26 +167,72 @@ const COLLECTORS: &[(&str, &[Section], Collect)] = &[
     ("software", software::SECTIONS, software::collect),
     ("users", users::SECTIONS, users::collect),
     ("processes", processes::SECTIONS, processes::collect),
-    ("virtualization", virtualization::SECTIONS, virtualization::collect),
+    (
+        "virtualization",
+        virtualization::SECTIONS,
+        virtualization::collect,
+    ),
     ("firewall", firewall::SECTIONS, firewall::collect),
 ];
 
 /// Takes the local inventory (without DEVICEID, which the caller keeps in its state).
+///
+/// Each collector runs on its own thread on a copy of what earlier collectors found, bounded by
+/// [`Options::collect_timeout`]; one that times out or panics is reported and skipped.
 #[must_use]
 pub fn collect(options: &Options) -> LocalInventory {
-    let ctx = Context { options };
+    let shared = std::sync::Arc::new(options.clone());
     let mut inv = LocalInventory {
         versionclient: options.versionclient.clone(),
         ..LocalInventory::default()
     };
     for (name, sections, collect) in COLLECTORS {
-        if sections.iter().any(|s| ctx.wants(*s)) {
-            let started = std::time::Instant::now();
-            collect(&ctx, &mut inv);
-            tracing::debug!(collector = name, elapsed_us = started.elapsed().as_micros(), "collected");
+        let wanted = {
+            let ctx = Context { options };
+            sections.iter().any(|s| ctx.wants(*s))
+        };
+        if !wanted {
+            continue;
         }
+        let started = std::time::Instant::now();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let opts = std::sync::Arc::clone(&shared);
+        let mut part = inv.clone();
+        let collect = *collect;
+        let spawned = std::thread::Builder::new()
+            .name(format!("collect-{name}"))
+            .spawn(move || {
+                collect(&Context { options: &opts }, &mut part);
+                let _ = tx.send(part);
+            });
+        match spawned {
+            Ok(_) => match rx.recv_timeout(options.collect_timeout) {
+                Ok(part) => inv = part,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    tracing::warn!(
+                        collector = name,
+                        "collector timed out; its sections are left out"
+                    );
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    tracing::warn!(
+                        collector = name,
+                        "collector failed; its sections are left out"
+                    );
+                }
+            },
+            Err(e) => {
+                tracing::debug!(collector = name, "no thread ({e}): collecting inline");
+                collect(&Context { options }, &mut inv);
+            }
+        }
+        tracing::debug!(
+            collector = name,
+            elapsed_us = started.elapsed().as_micros(),
+            "collected"
+        );
     }
-    finish(&ctx, &mut inv);
+    finish(&Context { options }, &mut inv);
     inv
 }
 

@@ -6,6 +6,7 @@
 //! Values keep their kind (text, integer, boolean, list, nested entry); `report::inventory`
 //! spells them as XML or JSON. A value that is not available is simply not set.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One field value.
@@ -25,7 +26,7 @@ pub enum Value {
 
 /// An entry of a section: fields by name, in name order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Entry(BTreeMap<&'static str, Value>);
+pub struct Entry(BTreeMap<Cow<'static, str>, Value>);
 
 impl Entry {
     /// An empty entry.
@@ -45,7 +46,8 @@ impl Entry {
                 .collect();
             let clean = clean.trim();
             if !clean.is_empty() {
-                self.0.insert(name, Value::Text(clean.to_owned()));
+                self.0
+                    .insert(Cow::Borrowed(name), Value::Text(clean.to_owned()));
             }
         }
         self
@@ -54,7 +56,7 @@ impl Entry {
     /// Sets an integer field when present.
     pub fn int(&mut self, name: &'static str, value: Option<i64>) -> &mut Self {
         if let Some(v) = value {
-            self.0.insert(name, Value::Int(v));
+            self.0.insert(Cow::Borrowed(name), Value::Int(v));
         }
         self
     }
@@ -62,7 +64,7 @@ impl Entry {
     /// Sets a flag when present.
     pub fn flag(&mut self, name: &'static str, value: Option<bool>) -> &mut Self {
         if let Some(v) = value {
-            self.0.insert(name, Value::Bool(v));
+            self.0.insert(Cow::Borrowed(name), Value::Bool(v));
         }
         self
     }
@@ -70,7 +72,7 @@ impl Entry {
     /// Sets a repeated field (left unset when empty).
     pub fn list(&mut self, name: &'static str, values: Vec<String>) -> &mut Self {
         if !values.is_empty() {
-            self.0.insert(name, Value::List(values));
+            self.0.insert(Cow::Borrowed(name), Value::List(values));
         }
         self
     }
@@ -78,14 +80,20 @@ impl Entry {
     /// Sets a nested entry (left unset when empty).
     pub fn entry(&mut self, name: &'static str, value: Entry) -> &mut Self {
         if !value.is_empty() {
-            self.0.insert(name, Value::Entry(value));
+            self.0.insert(Cow::Borrowed(name), Value::Entry(value));
         }
         self
     }
 
     /// Sets any value.
     pub fn set(&mut self, name: &'static str, value: Value) -> &mut Self {
-        self.0.insert(name, value);
+        self.0.insert(Cow::Borrowed(name), value);
+        self
+    }
+
+    /// Sets a field whose name is only known at run time (additional content files).
+    pub fn set_named(&mut self, name: String, value: Value) -> &mut Self {
+        self.0.insert(Cow::Owned(name), value);
         self
     }
 
@@ -112,8 +120,8 @@ impl Entry {
     }
 
     /// Every field, in name order.
-    pub fn fields(&self) -> impl Iterator<Item = (&'static str, &Value)> {
-        self.0.iter().map(|(k, v)| (*k, v))
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// True without fields.
@@ -125,7 +133,7 @@ impl Entry {
     /// Copies into `self` every field of `other` that `self` does not have.
     pub fn fill_from(&mut self, other: &Entry) {
         for (k, v) in &other.0 {
-            self.0.entry(k).or_insert_with(|| v.clone());
+            self.0.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
 }
