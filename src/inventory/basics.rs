@@ -70,7 +70,6 @@ pub(crate) fn local_datetime(t: std::time::SystemTime) -> String {
 /// The local time zone: its IANA name when known (else its abbreviation) and its UTC offset
 /// as `+HHMM`, at `t`.
 #[must_use]
-#[allow(dead_code)] // until the OPERATINGSYSTEM collector lands
 pub(crate) fn local_timezone(t: std::time::SystemTime) -> (Option<String>, String) {
     let tz = jiff::tz::TimeZone::system();
     let ts = jiff::Timestamp::try_from(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH);

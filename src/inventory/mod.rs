@@ -22,8 +22,10 @@ pub mod additional;
 mod basics;
 mod batteries;
 mod bios;
+mod bundles;
 mod controllers;
 mod cpu;
+mod dhcp;
 mod drives;
 mod firewall;
 mod network;
@@ -35,7 +37,9 @@ mod software;
 pub mod state;
 mod storage;
 mod users;
+mod utmp;
 mod virtualization;
+mod vms;
 
 /// What to collect, and where from.
 #[derive(Clone, Debug)]
