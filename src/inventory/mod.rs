@@ -28,10 +28,15 @@ mod cpu;
 mod dhcp;
 mod drives;
 mod firewall;
+#[cfg(test)]
+mod hardware_tests;
+mod ids;
 mod network;
 mod os;
 mod processes;
 mod smbios;
+mod smbios_names;
+mod smbios_parse;
 mod software;
 /// DEVICEID and the per-target state of partial inventories.
 pub mod state;
