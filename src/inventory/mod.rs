@@ -265,6 +265,31 @@ fn finish(ctx: &Context<'_>, inv: &mut LocalInventory) {
             hw.remove("DATELASTLOGGEDUSER");
         }
     }
+    legacy_hardware(ctx, inv);
+}
+
+/// The HARDWARE fields FusionInventory 2.6 still writes for OCS-era servers, derived from the
+/// other sections (the JSON form leaves them out: GLPI's schema has none of them): OSNAME,
+/// OSVERSION, OSCOMMENTS, PROCESSORN/PROCESSORT/PROCESSORS, and CHECKSUM = 131071 (every
+/// section "changed": the XML document is always complete).
+fn legacy_hardware(ctx: &Context<'_>, inv: &mut LocalInventory) {
+    if !ctx.wants(Section::Hardware) {
+        return;
+    }
+    let os = inv.entries(Section::OperatingSystem).first().cloned();
+    let cpus = inv.entries(Section::Cpus).to_vec();
+    let hw = inv.single_mut(Section::Hardware);
+    if let Some(os) = os {
+        hw.text("OSNAME", os.get_text("FULL_NAME"))
+            .text("OSVERSION", os.get_text("KERNEL_VERSION"));
+    }
+    hw.text("OSCOMMENTS", ctx.read_value("/proc/sys/kernel/version"));
+    if !cpus.is_empty() {
+        hw.int("PROCESSORN", i64::try_from(cpus.len()).ok())
+            .text("PROCESSORT", cpus[0].get_text("NAME"))
+            .text("PROCESSORS", cpus[0].get_text("SPEED"));
+    }
+    hw.int("CHECKSUM", Some(131_071));
 }
 
 /// A helper for collectors: an entry from `(field, value)` text pairs.

@@ -30,9 +30,15 @@ pub(super) fn collect(ctx: &Context<'_>, inv: &mut LocalInventory) {
         inv.add(Section::Hardware, hw);
     }
     if ctx.wants(Section::VirtualMachines) {
+        let in_homes = if ctx.options.scan_homedirs {
+            super::vms::virtualbox(ctx)
+        } else {
+            Vec::new()
+        };
         for vm in super::vms::libvirt(ctx)
             .into_iter()
             .chain(super::vms::lxc(ctx))
+            .chain(in_homes)
         {
             inv.add(Section::VirtualMachines, vm);
         }

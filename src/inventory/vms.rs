@@ -2,8 +2,12 @@
 //! (`/etc/libvirt/qemu/*.xml`, running when `/run/libvirt/qemu/<name>.xml` exists) and LXC
 //! containers (`/var/lib/lxc/*/config`, running when their cgroup exists).
 //!
+//! With `--scan-homedirs`, also VirtualBox machines in users' home directories
+//! (`~/VirtualBox VMs/*/*.vbox`); whether one runs cannot be told from its files, so their
+//! STATUS is left out.
+//!
 //! Not covered (they need a daemon's API or a program): Docker, LXD, systemd-nspawn machines,
-//! VirtualBox, VMware, Xen (`xl`), Virtuozzo, libvirt's other drivers and session domains.
+//! VMware, Xen (`xl`), Virtuozzo, libvirt's other drivers and session domains.
 
 use super::Context;
 use crate::model::local::Entry;
@@ -33,6 +37,74 @@ fn attribute<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
     let v = &attrs[i + name.len() + 1..];
     let quote = v.chars().next()?;
     v[1..].split(quote).next()
+}
+
+/// VirtualBox machines in the home directories of `/etc/passwd` users (`--scan-homedirs`).
+pub(super) fn virtualbox(ctx: &Context<'_>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let passwd = ctx.read("/etc/passwd").unwrap_or_default();
+    let mut homes: Vec<(String, String)> = passwd
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 6 && f[5].starts_with('/')).then(|| (f[0].to_owned(), f[5].to_owned()))
+        })
+        .collect();
+    homes.sort();
+    homes.dedup_by(|a, b| a.1 == b.1);
+    for (owner, home) in homes {
+        let dir = format!("{}/VirtualBox VMs", home.trim_end_matches('/'));
+        for machine in ctx.list(&dir) {
+            for file in ctx.list(&format!("{dir}/{machine}")) {
+                if !file.ends_with(".vbox") {
+                    continue;
+                }
+                let Some(xml) = ctx.read(&format!("{dir}/{machine}/{file}")) else {
+                    continue;
+                };
+                let Some((attrs, _)) = element(&xml, "Machine") else {
+                    continue;
+                };
+                let mut e = Entry::new();
+                e.text("NAME", attribute(attrs, "name"))
+                    .text(
+                        "UUID",
+                        attribute(attrs, "uuid").map(|u| u.trim_matches(['{', '}'])),
+                    )
+                    .text("VMTYPE", Some("virtualbox"))
+                    .text("SUBSYSTEM", Some("Oracle VM VirtualBox"))
+                    .text("COMMENT", attribute(attrs, "OSType"))
+                    .text("OWNER", Some(owner.as_str()));
+                if let Some((mem, _)) = element(&xml, "Memory") {
+                    e.int(
+                        "MEMORY",
+                        attribute(mem, "RAMSize").and_then(|m| m.parse().ok()),
+                    );
+                }
+                if let Some((cpu, _)) = element(&xml, "CPU") {
+                    e.int("VCPU", attribute(cpu, "count").and_then(|c| c.parse().ok()));
+                }
+                if let Some((adapter, _)) = element(&xml, "Adapter") {
+                    e.text(
+                        "MAC",
+                        attribute(adapter, "MACAddress")
+                            .filter(|m| m.len() == 12)
+                            .map(|m| {
+                                m.as_bytes()
+                                    .chunks(2)
+                                    .map(|c| String::from_utf8_lossy(c).to_ascii_lowercase())
+                                    .collect::<Vec<_>>()
+                                    .join(":")
+                            }),
+                    );
+                }
+                if e.get("NAME").is_some() {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Libvirt domains of the system QEMU driver.
@@ -141,6 +213,45 @@ mod tests {
     use crate::model::local::Value;
 
     const DOMAIN: &str = "<!--\nWARNING: THIS IS AN AUTO-GENERATED FILE.\n-->\n<domain type='kvm'>\n  <name>debian12</name>\n  <uuid>1b9e5c1f-8d4e-4a4b-9c55-7e0c1c3f1a22</uuid>\n  <metadata/>\n  <memory unit='KiB'>4194304</memory>\n  <currentMemory unit='KiB'>4194304</currentMemory>\n  <vcpu placement='static'>2</vcpu>\n  <devices>\n    <interface type='network'>\n      <mac address='52:54:00:6b:3c:58'/>\n      <source network='default'/>\n    </interface>\n  </devices>\n</domain>\n";
+
+    #[test]
+    fn virtualbox_machines_in_home_directories() {
+        let vbox = r#"<?xml version="1.0"?>
+<VirtualBox xmlns="http://www.virtualbox.org/" version="1.16-linux">
+  <Machine uuid="{0a1b2c3d-0000-4000-8000-000000000001}" name="win10" OSType="Windows10_64" currentSnapshot="x">
+    <Hardware>
+      <CPU count="2"/>
+      <Memory RAMSize="4096"/>
+      <Network><Adapter slot="0" enabled="true" MACAddress="0800271A2B3C" type="82540EM"/></Network>
+    </Hardware>
+  </Machine>
+</VirtualBox>"#;
+        let tree = Tree::new(&[
+            (
+                "/etc/passwd",
+                "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\n",
+            ),
+            ("/home/alice/VirtualBox VMs/win10/win10.vbox", vbox),
+            (
+                "/home/alice/VirtualBox VMs/win10/win10.vbox-prev",
+                "ignored",
+            ),
+        ]);
+        let options = tree.options();
+        let vms = virtualbox(&Context { options: &options });
+        assert_eq!(vms.len(), 1);
+        let v = &vms[0];
+        assert_eq!(v.get_text("NAME").as_deref(), Some("win10"));
+        assert_eq!(
+            v.get_text("UUID").as_deref(),
+            Some("0a1b2c3d-0000-4000-8000-000000000001")
+        );
+        assert_eq!(v.get_text("MEMORY").as_deref(), Some("4096"));
+        assert_eq!(v.get_text("VCPU").as_deref(), Some("2"));
+        assert_eq!(v.get_text("MAC").as_deref(), Some("08:00:27:1a:2b:3c"));
+        assert_eq!(v.get_text("OWNER").as_deref(), Some("alice"));
+        assert_eq!(v.get_text("VMTYPE").as_deref(), Some("virtualbox"));
+    }
 
     #[test]
     fn libvirt_and_lxc_from_files() {
