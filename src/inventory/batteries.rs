@@ -91,18 +91,10 @@ fn sanitize_serial(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::fixture::Tree;
     use crate::model::local::Value;
 
     fn run(files: &[(&str, &str)]) -> Vec<Entry> {
-        let tree = Tree::new(files);
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
-        );
+        let inv = crate::inventory::fixture::run(files, collect);
         inv.entries(Section::Batteries).to_vec()
     }
 

@@ -1,17 +1,9 @@
 //! Tests of the CONTROLLERS and USBDEVICES collectors on copied sysfs trees.
 
 use super::*;
-use crate::inventory::fixture::Tree;
 
 fn run(files: &[(&str, &str)]) -> LocalInventory {
-    let tree = Tree::new(files);
-    let mut inv = LocalInventory::default();
-    collect(
-        &Context {
-            options: &tree.options(),
-        },
-        &mut inv,
-    );
+    let inv = crate::inventory::fixture::run(files, collect);
     inv
 }
 

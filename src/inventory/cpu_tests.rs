@@ -6,14 +6,7 @@ use crate::inventory::smbios_parse::build::{end, structure};
 use crate::model::local::Value;
 
 fn run(files: &[(&str, &str)]) -> Vec<Entry> {
-    let tree = Tree::new(files);
-    let mut inv = LocalInventory::default();
-    collect(
-        &Context {
-            options: &tree.options(),
-        },
-        &mut inv,
-    );
+    let inv = crate::inventory::fixture::run(files, collect);
     inv.entries(Section::Cpus).to_vec()
 }
 

@@ -71,17 +71,9 @@ fn firewalld_running(ctx: &Context<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::fixture::Tree;
 
     fn firewall(files: &[(&str, &str)]) -> Vec<(Option<String>, Option<String>)> {
-        let tree = Tree::new(files);
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
-        );
+        let inv = crate::inventory::fixture::run(files, collect);
         inv.entries(Section::Firewall)
             .iter()
             .map(|e| (e.get_text("DESCRIPTION"), e.get_text("STATUS")))

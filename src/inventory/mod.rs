@@ -345,6 +345,18 @@ pub(crate) mod fixture {
         }
     }
 
+    /// Runs one collector on a tree made of `files` and returns what it found.
+    pub(crate) fn run(
+        files: &[(&str, &str)],
+        collect: fn(&super::Context<'_>, &mut crate::model::local::LocalInventory),
+    ) -> crate::model::local::LocalInventory {
+        let tree = Tree::new(files);
+        let options = tree.options();
+        let mut inv = crate::model::local::LocalInventory::default();
+        collect(&super::Context { options: &options }, &mut inv);
+        inv
+    }
+
     impl Drop for Tree {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);

@@ -197,7 +197,6 @@ fn tty_name(tty_nr: u64, drivers: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::fixture::Tree;
     use crate::model::local::Value;
 
     #[test]
@@ -207,37 +206,33 @@ mod tests {
         let init_stat = "1 (systemd) S 0 1 1 0 -1 4194560 50000 900000 100 400 120 93 2000 800 20 0 1 0 100 51781632 3000 18446744073709551615 1 1 0 0 0 0 671173123 4096 1260 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
         let kthread = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 1 0 0 20 0 1 0 101 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
         let shell = "4321 (ba sh) (x)) S 4000 4321 4321 34817 4321 4194304 900 2000 0 0 2 1 5 3 20 0 1 0 350000 9560064 1300 18446744073709551615 1 1 0 0 0 0 65536 3686404 1266761467 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
-        let tree = Tree::new(&[
-            ("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"),
-            ("/proc/meminfo", "MemTotal:       24684976 kB\n"),
-            (
-                "/proc/stat",
-                "cpu  1 2 3 4\nbtime 1764000000\nprocesses 100\n",
-            ),
-            ("/proc/uptime", "3601.25 7000.00\n"),
-            ("/proc/1/stat", init_stat),
-            (
-                "/proc/1/status",
-                "Name:\tsystemd\nUid:\t0\t0\t0\t0\nVmSize:\t   50568 kB\nVmRSS:\t   12000 kB\n",
-            ),
-            ("/proc/1/cmdline", "/sbin/init\0splash\0"),
-            ("/proc/2/stat", kthread),
-            ("/proc/2/status", "Name:\tkthreadd\nUid:\t0\t0\t0\t0\n"),
-            ("/proc/2/cmdline", ""),
-            ("/proc/4321/stat", shell),
-            (
-                "/proc/4321/status",
-                "Name:\tbash\nUid:\t1001\t1001\t1001\t1001\nVmRSS:\t   52000 kB\n",
-            ),
-            ("/proc/4321/cmdline", "-bash\0"),
-            ("/proc/self", "->4321"),
-        ]);
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
+        let inv = crate::inventory::fixture::run(
+            &[
+                ("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"),
+                ("/proc/meminfo", "MemTotal:       24684976 kB\n"),
+                (
+                    "/proc/stat",
+                    "cpu  1 2 3 4\nbtime 1764000000\nprocesses 100\n",
+                ),
+                ("/proc/uptime", "3601.25 7000.00\n"),
+                ("/proc/1/stat", init_stat),
+                (
+                    "/proc/1/status",
+                    "Name:\tsystemd\nUid:\t0\t0\t0\t0\nVmSize:\t   50568 kB\nVmRSS:\t   12000 kB\n",
+                ),
+                ("/proc/1/cmdline", "/sbin/init\0splash\0"),
+                ("/proc/2/stat", kthread),
+                ("/proc/2/status", "Name:\tkthreadd\nUid:\t0\t0\t0\t0\n"),
+                ("/proc/2/cmdline", ""),
+                ("/proc/4321/stat", shell),
+                (
+                    "/proc/4321/status",
+                    "Name:\tbash\nUid:\t1001\t1001\t1001\t1001\nVmRSS:\t   52000 kB\n",
+                ),
+                ("/proc/4321/cmdline", "-bash\0"),
+                ("/proc/self", "->4321"),
+            ],
+            collect,
         );
         let p = inv.entries(Section::Processes);
         assert_eq!(p.len(), 3);

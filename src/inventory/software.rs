@@ -198,18 +198,14 @@ Package: half\nStatus: install reinstreq half-installed\nArchitecture: amd64\nVe
 
     #[test]
     fn dpkg_status_file() {
-        let tree = Tree::new(&[
-            ("/etc/os-release", "NAME=\"Debian GNU/Linux\"\nID=debian\n"),
-            ("/var/lib/dpkg/status", STATUS),
-            ("/var/lib/dpkg/info/adduser.list", "/.\n/usr/sbin/adduser\n"),
-            ("/var/lib/dpkg/info/binutils-common:amd64.list", "/.\n"),
-        ]);
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
+        let inv = crate::inventory::fixture::run(
+            &[
+                ("/etc/os-release", "NAME=\"Debian GNU/Linux\"\nID=debian\n"),
+                ("/var/lib/dpkg/status", STATUS),
+                ("/var/lib/dpkg/info/adduser.list", "/.\n/usr/sbin/adduser\n"),
+                ("/var/lib/dpkg/info/binutils-common:amd64.list", "/.\n"),
+            ],
+            collect,
         );
         let s = inv.entries(Section::Softwares);
         assert_eq!(s.len(), 2);

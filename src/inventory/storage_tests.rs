@@ -1,18 +1,10 @@
 //! Tests of the STORAGES collector on copied /sys/block trees and udev records.
 
 use super::*;
-use crate::inventory::fixture::Tree;
 use crate::model::local::Value;
 
 fn run(files: &[(&str, &str)]) -> Vec<Entry> {
-    let tree = Tree::new(files);
-    let mut inv = LocalInventory::default();
-    collect(
-        &Context {
-            options: &tree.options(),
-        },
-        &mut inv,
-    );
+    let inv = crate::inventory::fixture::run(files, collect);
     inv.entries(Section::Storages).to_vec()
 }
 

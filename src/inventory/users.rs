@@ -127,7 +127,6 @@ pub(super) fn collect(ctx: &Context<'_>, inv: &mut LocalInventory) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::fixture::Tree;
     use crate::model::local::Value;
 
     const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
@@ -140,13 +139,9 @@ mod tests {
 
     #[test]
     fn local_users_and_groups() {
-        let tree = Tree::new(&[("/etc/passwd", PASSWD), ("/etc/group", GROUP)]);
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
+        let inv = crate::inventory::fixture::run(
+            &[("/etc/passwd", PASSWD), ("/etc/group", GROUP)],
+            collect,
         );
         let users = inv.entries(Section::LocalUsers);
         assert_eq!(users.len(), 5);

@@ -193,17 +193,9 @@ fn bios_kind(ctx: &Context<'_>, inv: &LocalInventory) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::fixture::Tree;
 
     fn vmsystem(files: &[(&str, &str)]) -> Option<String> {
-        let tree = Tree::new(files);
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
-        );
+        let inv = crate::inventory::fixture::run(files, collect);
         inv.entries(Section::Hardware).first()?.get_text("VMSYSTEM")
     }
 
