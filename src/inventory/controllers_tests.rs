@@ -3,8 +3,7 @@
 use super::*;
 
 fn run(files: &[(&str, &str)]) -> LocalInventory {
-    let inv = crate::inventory::fixture::run(files, collect);
-    inv
+    crate::inventory::fixture::run(files, collect)
 }
 
 fn t(e: &Entry, k: &str) -> Option<String> {
