@@ -23,6 +23,7 @@ mod basics;
 mod batteries;
 mod bios;
 mod bundles;
+mod containers;
 mod controllers;
 mod cpu;
 mod dhcp;

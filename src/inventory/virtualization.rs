@@ -38,6 +38,7 @@ pub(super) fn collect(ctx: &Context<'_>, inv: &mut LocalInventory) {
         for vm in super::vms::libvirt(ctx)
             .into_iter()
             .chain(super::vms::lxc(ctx))
+            .chain(super::containers::docker(ctx))
             .chain(in_homes)
         {
             inv.add(Section::VirtualMachines, vm);

@@ -6,7 +6,7 @@
 //! (`~/VirtualBox VMs/*/*.vbox`); whether one runs cannot be told from its files, so their
 //! STATUS is left out.
 //!
-//! Not covered (they need a daemon's API or a program): Docker, LXD, systemd-nspawn machines,
+//! Docker containers: `containers.rs`. Not covered (they need a daemon's API or a program): LXD, systemd-nspawn machines,
 //! VMware, Xen (`xl`), Virtuozzo, libvirt's other drivers and session domains.
 
 use super::Context;
