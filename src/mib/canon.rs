@@ -52,6 +52,15 @@ pub fn truthy(text: &str) -> bool {
 /// way.
 #[must_use]
 pub fn string(bytes: &[u8]) -> String {
+    // The common case: printable ASCII without quotes around it is already canonical.
+    if bytes.iter().all(|&c| (0x20..0x7f).contains(&c))
+        && !bytes.starts_with(b"\"")
+        && !bytes.starts_with(b"'")
+        && !bytes.ends_with(b"\"")
+        && !bytes.ends_with(b"'")
+    {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
     let mut b = bytes;
     for quote in [&b"\\\""[..], b"\\'", b"\"", b"'"] {
         if let Some(rest) = b.strip_prefix(quote) {

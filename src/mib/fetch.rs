@@ -1,7 +1,7 @@
 //! A caching front of a [`Source`] for one identification: batched GETs, walks done at most
 //! once, GETs answered from earlier walks, and a device that stops answering asked no more.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::snmp::{Oid, SnmpError, Source, Value, Varbind};
 
@@ -24,9 +24,9 @@ impl<'s, S: Source> Fetcher<'s, S> {
     pub(crate) fn new(source: &'s S) -> Self {
         Self {
             source,
-            values: HashMap::new(),
-            unknown: HashSet::new(),
-            walks: HashMap::new(),
+            values: HashMap::default(),
+            unknown: HashSet::default(),
+            walks: HashMap::default(),
             dead: false,
             batch: true,
         }
@@ -49,7 +49,7 @@ impl<'s, S: Source> Fetcher<'s, S> {
         &mut self,
         oids: impl IntoIterator<Item = Oid>,
     ) -> Result<(), SnmpError> {
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let ask: Vec<Oid> = oids
             .into_iter()
             .filter(|o| !self.known(o) && seen.insert(o.clone()))
