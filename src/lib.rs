@@ -33,4 +33,5 @@ pub mod net;
 pub mod netinventory;
 pub mod report;
 pub mod snmp;
+pub mod transport;
 pub mod walk;
