@@ -16,6 +16,8 @@
 //! - [`mib`]: SNMP device identification from run-time data (`mibs/`): type, maker, model, serial…
 //! - [`model`]: domain types shared by engines and reporters (no wire formats).
 //! - [`report`]: wire formats: FusionInventory XML messages, JSON lines, tables.
+//! - [`agent`]: the managed agent's dialogue with the server: PROLOG / CONTACT messages, task
+//!   options and their defaults (pure types, no I/O yet).
 //! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
 //!   codes. The only module that prints.
 //!
@@ -24,6 +26,7 @@
 //! binary; the bundled walks live gzipped in `tests/resources/walks`). Benchmarks: `benches/`.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+pub mod agent;
 pub mod cli;
 pub mod discovery;
 pub mod inventory;

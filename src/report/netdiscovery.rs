@@ -21,7 +21,27 @@ pub struct Envelope {
     pub query: &'static str,
 }
 
+/// QUERY of discovery messages.
+pub const QUERY_NETDISCOVERY: &str = "NETDISCOVERY";
+/// QUERY of network inventory messages.
+pub const QUERY_SNMPQUERY: &str = "SNMPQUERY";
+
 impl Envelope {
+    /// The envelope of one job: the agent's deviceid, the job's PID, and the QUERY
+    /// ([`QUERY_NETDISCOVERY`] or [`QUERY_SNMPQUERY`]).
+    #[must_use]
+    pub fn new(
+        device_id: impl Into<String>,
+        process_number: impl Into<String>,
+        query: &'static str,
+    ) -> Self {
+        Self {
+            device_id: device_id.into(),
+            process_number: process_number.into(),
+            query,
+        }
+    }
+
     /// The envelope of the command-line tool: DEVICEID `foo`, PROCESSNUMBER 1, as the Perl tool.
     #[must_use]
     pub fn cli() -> Self {
@@ -80,6 +100,18 @@ impl Envelope {
         self.request(
             Element::new("CONTENT")
                 .child(Element::new("AGENT").child(Element::text("END", "1")))
+                .child(Element::text("MODULEVERSION", MODULE_VERSION))
+                .child(Element::text("PROCESSNUMBER", &self.process_number)),
+        )
+    }
+
+    /// EXIT: the job was aborted (expiration or termination) before its END; glpi-agent's
+    /// form, which the FusionInventory plug-in also accepts as "ended".
+    #[must_use]
+    pub fn exit(&self) -> String {
+        self.request(
+            Element::new("CONTENT")
+                .child(Element::new("AGENT").child(Element::text("EXIT", "1")))
                 .child(Element::text("MODULEVERSION", MODULE_VERSION))
                 .child(Element::text("PROCESSNUMBER", &self.process_number)),
         )
@@ -250,6 +282,49 @@ mod tests {
             "<AGENT>\n      <END>1</END>\n    </AGENT>\n    <MODULEVERSION>4.2</MODULEVERSION>"
         ));
         assert!(env.start().contains("<START>1</START>"));
+        assert!(env.exit().contains(
+            "<AGENT>\n      <EXIT>1</EXIT>\n    </AGENT>\n    <MODULEVERSION>4.2</MODULEVERSION>"
+        ));
+    }
+
+    /// The captured FusionInventory 2.6 sequences (`captured/fusioninventory-2.6/03…10`), byte
+    /// for byte except AGENTVERSION (sonde's own version instead of 2.6-3).
+    #[test]
+    fn job_messages_equal_the_captured_ones() {
+        let dir = "vm-2026-11-24-04-03-47";
+        let ours = |text: &str| text.replace("2.6-3", env!("CARGO_PKG_VERSION"));
+        let disco = Envelope::new(dir, "101", QUERY_NETDISCOVERY);
+        macro_rules! r {
+            ($name:literal) => {
+                include_str!(concat!("../../tests/resources/protocol/", $name))
+            };
+        }
+        assert_eq!(disco.start(), ours(r!("fi26-03-netdiscovery-start.xml")));
+        assert_eq!(disco.nbip(2), r!("fi26-04-netdiscovery-nbip.xml"));
+        let mut h = Host::new("127.0.0.1".parse().unwrap());
+        h.ping = true;
+        h.outcome = Outcome::Alive;
+        h.entity = Some("0".into());
+        assert_eq!(
+            disco.device(&h),
+            r!("fi26-05-netdiscovery-device-ping-only.xml")
+        );
+        assert_eq!(disco.end(), r!("fi26-06-netdiscovery-end.xml"));
+        let query = Envelope::new(dir, "102", QUERY_SNMPQUERY);
+        assert_eq!(query.start(), ours(r!("fi26-08-snmpquery-start.xml")));
+        let error = crate::report::netinventory::error_element(
+            "42",
+            "SNMP communication error: no response from host 127.0.0.1",
+            Some(DeviceType::Networking),
+        );
+        assert_eq!(
+            query.result(error),
+            r!("fi26-09-snmpquery-device-error.xml")
+        );
+        assert_eq!(query.end(), r!("fi26-10-snmpquery-end.xml"));
+        // Without a TYPE from the server, ERROR has none.
+        let error = crate::report::netinventory::error_element("42", "x", None);
+        assert!(!query.result(error).contains("<TYPE>"));
     }
 
     #[test]
