@@ -18,6 +18,9 @@
 //! - [`report`]: wire formats: FusionInventory XML messages, JSON lines, tables.
 //! - [`agent`]: the managed agent's dialogue with the server: PROLOG / CONTACT messages, task
 //!   options and their defaults (pure types, no I/O yet).
+//! - [`transport`]: the HTTP(S) layer to GLPI servers: URL rules, compression, TLS trust and
+//!   pinning, authentication, redirects, reply decoding, classified errors, retries; the spool of
+//!   results waiting for a server.
 //! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
 //!   codes. The only module that prints.
 //!
