@@ -9,6 +9,8 @@ mod discovery;
 mod faults;
 /// Device identification on every bundled walk, against both reference agents' results.
 mod identify;
+/// `sonde inject`: a saved inventory uploaded to a loopback server, and a server that is down.
+mod inject;
 /// Local inventory: schema validation, reference sections, counts against the system.
 mod inventory;
 /// Network inventory: upstream results element by element, reference summaries, live = file,

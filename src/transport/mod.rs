@@ -23,6 +23,8 @@
 //! ```
 
 mod error;
+/// Sending documents saved earlier (`sonde inject`).
+pub mod inject;
 pub mod reply;
 pub mod retry;
 /// Results kept on disk until a server acknowledges them.

@@ -4,6 +4,7 @@
 
 mod failures;
 mod http;
+mod inject;
 mod server;
 mod tls;
 
