@@ -6,8 +6,11 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 
+/// A request as received: its head (request line and headers) and its body.
+type Request = (String, Vec<u8>);
+
 /// Answers `count` requests with an empty REPLY; returns each request's headers and body.
-fn serve(count: usize) -> (u16, std::thread::JoinHandle<Vec<(String, Vec<u8>)>>) {
+fn serve(count: usize) -> (u16, std::thread::JoinHandle<Vec<Request>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = std::thread::spawn(move || {
