@@ -146,14 +146,7 @@ mod tests {
     use crate::inventory::smbios_parse::build::{end, structure};
 
     fn run(tree: &Tree) -> LocalInventory {
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
-        );
-        inv
+        tree.collect(collect)
     }
 
     fn text(inv: &LocalInventory, s: Section, k: &str) -> Option<String> {

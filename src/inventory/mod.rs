@@ -337,6 +337,17 @@ pub(crate) mod fixture {
             Tree(root)
         }
 
+        /// Runs one collector on this tree and returns what it found.
+        pub(crate) fn collect(
+            &self,
+            collect: fn(&super::Context<'_>, &mut crate::model::local::LocalInventory),
+        ) -> crate::model::local::LocalInventory {
+            let options = self.options();
+            let mut inv = crate::model::local::LocalInventory::default();
+            collect(&super::Context { options: &options }, &mut inv);
+            inv
+        }
+
         /// Options reading below this tree.
         pub(crate) fn options(&self) -> Options {
             Options {

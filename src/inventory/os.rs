@@ -280,14 +280,7 @@ mod tests {
         MemAvailable:   22000000 kB\nSwapTotal:        1048572 kB\nSwapFree:        1048572 kB\n";
 
     fn run(tree: &Tree) -> LocalInventory {
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
-        );
-        inv
+        tree.collect(collect)
     }
 
     #[test]

@@ -296,14 +296,7 @@ mod tests {
         let path = tree.0.join("sys/firmware/dmi/tables");
         std::fs::create_dir_all(&path).expect("mkdir");
         std::fs::write(path.join("DMI"), bytes).expect("write");
-        let mut inv = LocalInventory::default();
-        collect(
-            &Context {
-                options: &tree.options(),
-            },
-            &mut inv,
-        );
-        inv
+        tree.collect(collect)
     }
 
     #[test]
