@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -20,17 +20,13 @@ use tokio::task::JoinSet;
 use super::args::{Cidr, OutputFormat, Probe, Transport};
 use super::credentials::CredentialParser;
 use crate::discovery::engine::DEFAULT_IN_FLIGHT;
-use crate::discovery::snmp_probe::DEFAULT_IDENTIFY_SLOTS;
-use crate::discovery::{
-    Block, NeighbourCache, ProbeSet, Probes, Progress, SnmpProbe, Sweep, Targets,
-};
+use crate::discovery::{self, Block, Built, ProbeSet, Progress, SweepConfig, Targets};
 use crate::mib::{IdentifyOptions, MibDb, identify_with};
 use crate::model::{Host, NetInventory, Outcome};
-use crate::net::{NetbiosClient, NetbiosConfig, Pinger, PingerConfig, RateLimiter, ReverseDns};
 use crate::netinventory::{InventoryError, InventoryOptions, WalkDevice, inventory};
 use crate::report::netdiscovery::{self, Envelope};
 use crate::report::netinventory;
-use crate::snmp::{Client, Credential, DispatcherConfig, Mib, Target, Version};
+use crate::snmp::{Client, Credential, Mib, Target, Version};
 
 /// SNMP timeout when none is given (FusionInventory's tool documents 1 s but applies 60 s).
 const DEFAULT_TIMEOUT_SECS: u64 = 1;
@@ -232,77 +228,31 @@ async fn sweep(
     } else {
         args.port.clone()
     };
-    let auth_ids = (1..=credentials.len()).map(|i| i.to_string()).collect();
-    let progress = Arc::new(Progress::default());
     let timeout = Duration::from_secs(args.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1));
-    let set = probe_set(&args.probes);
-    let rate = RateLimiter::new(args.rate);
-    let pinger = if set.icmp {
-        match Pinger::with_config(PingerConfig {
-            rate: rate.clone(),
-            ..PingerConfig::default()
-        }) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                tracing::warn!("no ICMP probe: {e}; the other probes go on");
-                None
-            }
-        }
-    } else {
-        None
+    let retries = args.retries.unwrap_or(0);
+    let config = SweepConfig {
+        ports,
+        timeout,
+        retries,
+        probes: probe_set(&args.probes),
+        rate: args.rate,
+        in_flight: args.threads.unwrap_or(DEFAULT_IN_FLIGHT),
+        entity: args.entity.clone(),
+        ..SweepConfig::new(targets, credentials.clone(), Arc::clone(&db))
     };
-    let netbios = if set.netbios {
-        match NetbiosClient::new(NetbiosConfig {
-            rate: rate.clone(),
-            ..NetbiosConfig::default()
-        }) {
-            Ok(n) => Some(n),
-            Err(e) => {
-                tracing::warn!("no NetBIOS probe: {e}");
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let client = Client::new(DispatcherConfig {
-        rate,
-        ..DispatcherConfig::default()
-    });
+    let Built {
+        sweep,
+        client,
+        progress,
+    } = discovery::build(config);
     let chain = args.inventory.then(|| Chain {
-        client: client.clone(),
-        credentials: credentials.clone(),
+        client,
+        credentials,
         db: Arc::clone(&db),
         timeout,
-        retries: args.retries.unwrap_or(0).max(1),
+        retries: retries.max(1),
         slots: Arc::new(Semaphore::new(INVENTORY_SLOTS)),
     });
-    let probes = Probes {
-        set,
-        snmp: SnmpProbe {
-            client,
-            credentials,
-            ports,
-            timeout,
-            retries: args.retries.unwrap_or(0),
-            db,
-            network_rtt_us: AtomicU64::new(0),
-            identify_slots: Semaphore::new(DEFAULT_IDENTIFY_SLOTS),
-        },
-        pinger,
-        netbios,
-        dns: set.dns.then(|| ReverseDns::new(64, timeout)),
-        timeout: timeout * (args.retries.unwrap_or(0) + 1),
-        neighbours: NeighbourCache::default(),
-    };
-    let sweep = Sweep {
-        probes: Arc::new(probes),
-        in_flight: args.threads.unwrap_or(DEFAULT_IN_FLIGHT).max(1),
-        auth_ids,
-        entity: args.entity.clone(),
-        progress: Arc::clone(&progress),
-        targets,
-    };
     let total = sweep.targets.len();
     if args.control {
         out.control(&Envelope::cli().start())?;

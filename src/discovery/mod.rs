@@ -5,6 +5,8 @@
 pub mod engine;
 /// Probing one address with every probe kind.
 pub mod probe;
+/// Building a sweep from its settings.
+pub mod setup;
 /// The SNMP probe of one address.
 pub mod snmp_probe;
 /// Address ranges, blocks and exclusions.
@@ -12,5 +14,6 @@ pub mod targets;
 
 pub use engine::{Progress, Summary, Sweep};
 pub use probe::{NeighbourCache, ProbeSet, Probes};
+pub use setup::{Built, SweepConfig, build};
 pub use snmp_probe::SnmpProbe;
 pub use targets::{Block, TargetError, Targets};
