@@ -226,3 +226,40 @@ fn output_file_tag_and_bad_options() {
     );
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// The agent's local target: `<deviceid>.ocs` in the directory (the same deviceid as the
+/// state directory keeps), `-` for standard output; `--daemon` is not there yet and says so.
+#[test]
+fn agent_local_targets() {
+    let state = vardir("agent");
+    let out_dir = std::env::temp_dir().join(format!("sonde-it-agent-local-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = sonde(&[
+        "agent",
+        "--local",
+        out_dir.to_str().unwrap(),
+        "--vardir",
+        &state,
+        "--no-category",
+        "software,process",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deviceid = std::fs::read_to_string(Path::new(&state).join("deviceid")).unwrap();
+    let file = out_dir.join(format!("{}.ocs", deviceid.trim()));
+    let xml = std::fs::read_to_string(&file).unwrap();
+    assert!(xml.contains("<QUERY>INVENTORY</QUERY>"));
+    assert!(xml.contains(&format!("<DEVICEID>{}</DEVICEID>", deviceid.trim())));
+    assert!(!xml.contains("<SOFTWARES>"));
+    let out = sonde(&["agent", "--local", "-", "--vardir", &state, "--json"]);
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["deviceid"].as_str(), Some(deviceid.trim()));
+    let out = sonde(&["agent", "--server", "http://127.0.0.1:9/", "--daemon"]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -1,4 +1,8 @@
-//! The managed agent: talking to a GLPI / FusionInventory server and running the tasks it hands
-//! out. So far only the messages ([`protocol`]); transport and scheduling come later.
+//! The agent: talking to a GLPI / FusionInventory server and running the tasks it hands out:
+//! the messages ([`protocol`]) and one run over the targets ([`run`]); scheduling and the
+//! daemon come later.
 
 pub mod protocol;
+pub mod run;
+#[cfg(test)]
+mod run_tests;

@@ -2,14 +2,24 @@
 //! local target, once or as a daemon.
 //!
 //! Every agent.cfg key that has a command-line flag (protocol.md §6.1) is accepted with the same
-//! name, plus the CLI-only options. Command-line values override the configuration file. The agent
-//! is later work; `run` says so.
+//! name, plus the CLI-only options. `run` does one half-managed run over the `--server` and
+//! `--local` targets (`agent::run`); the daemon, the HTTP port, `--lazy` scheduling and the
+//! configuration file are not implemented yet and say so instead of being ignored.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{ArgAction, Args, ValueEnum};
+
+use crate::agent::run::{self, RunConfig};
+use crate::inventory::{self, state};
+use crate::mib::MibDb;
+use crate::transport::spool::Limits;
+use crate::transport::{self, Compression, TransportConfig};
 
 /// `--config`: where the configuration comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -239,6 +249,121 @@ pub struct AgentArgs {
 
 /// Runs `agent`.
 pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
-    drop(args);
-    Ok(super::not_yet_implemented("agent"))
+    if args.list_tasks {
+        for t in run::TASKS {
+            println!("{t}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (given, what) in [
+        (args.daemon, "--daemon"),
+        (args.lazy, "--lazy"),
+        (args.listen, "--listen"),
+        (args.setup, "--setup"),
+        (args.set_forcerun, "--set-forcerun"),
+        (args.conf_file.is_some(), "--conf-file"),
+        (
+            matches!(
+                args.config,
+                Some(ConfigBackend::File | ConfigBackend::Registry)
+            ),
+            "--config file|registry",
+        ),
+    ] {
+        if given {
+            eprintln!("agent {what}: not yet implemented");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let mut locals = args.local.clone();
+    if args.stdout {
+        locals.push("-".to_owned());
+    }
+    if args.server.is_empty() && locals.is_empty() {
+        anyhow::bail!("no target: give --server URL and/or --local PATH");
+    }
+    let servers = args
+        .server
+        .iter()
+        .map(|s| transport::url::canonical(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tasks: Vec<String> = run::TASKS
+        .iter()
+        .filter(|t| args.tasks.is_empty() || args.tasks.iter().any(|x| x.eq_ignore_ascii_case(t)))
+        .filter(|t| !args.no_task.iter().any(|x| x.eq_ignore_ascii_case(t)))
+        .map(|t| (*t).to_owned())
+        .collect();
+    let ssl_fingerprint = args
+        .ssl_fingerprint
+        .iter()
+        .map(|f| f.parse())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("--ssl-fingerprint: {e}"))?;
+    let transport_config = TransportConfig {
+        user: args.user.clone(),
+        password: args.password.clone(),
+        ca_cert_file: args.ca_cert_file.clone(),
+        ca_cert_dir: args.ca_cert_dir.clone(),
+        no_ssl_check: args.no_ssl_check,
+        ssl_fingerprint,
+        proxy: args.proxy.clone(),
+        timeout: Duration::from_secs(args.timeout.unwrap_or(180).max(1)),
+        compression: if args.no_compression {
+            Compression::None
+        } else {
+            Compression::Zlib
+        },
+        ..TransportConfig::default()
+    };
+    let inventory_options = inventory::Options {
+        skip: args.no_category.iter().cloned().collect(),
+        scan_homedirs: args.scan_homedirs,
+        scan_profiles: args.scan_profiles,
+        env: std::env::vars_os()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.to_string_lossy().into_owned(),
+                )
+            })
+            .collect(),
+        collect_timeout: Duration::from_secs(args.backend_collect_timeout.unwrap_or(180).max(1)),
+        versionclient: transport::DEFAULT_USER_AGENT.to_owned(),
+        ..inventory::Options::default()
+    };
+    let db = Arc::new(MibDb::bundled()?.clone());
+    let config = RunConfig {
+        servers,
+        locals,
+        vardir: args.vardir.clone().unwrap_or_else(state::default_vardir),
+        transport: transport_config,
+        inventory: inventory_options,
+        tag: args.tag.clone(),
+        json: args.json,
+        html: args.html,
+        force: args.force,
+        tasks,
+        db,
+        spool: Limits::default(),
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let report = runtime.block_on(async {
+        if let Some(wait) = args.wait.filter(|w| *w > 0) {
+            let secs = rand::random_range(0..=wait);
+            tracing::info!("waiting {secs} s before the run (--wait)");
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+        }
+        run::run_once(&config).await
+    });
+    for line in &report.done {
+        tracing::info!("{line}");
+    }
+    for e in &report.errors {
+        eprintln!("sonde: {e}");
+    }
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

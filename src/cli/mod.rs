@@ -105,12 +105,6 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Says that a subcommand is parsed but its engine has not landed yet (exit code 2).
-fn not_yet_implemented(name: &str) -> ExitCode {
-    eprintln!("{name}: not yet implemented");
-    ExitCode::from(2)
-}
-
 /// Whether the error comes from writing to a closed pipe (`sonde … | head`): not worth a message.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {

@@ -33,7 +33,7 @@ pub mod tls;
 pub mod url;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashSet;
 use std::path::PathBuf;

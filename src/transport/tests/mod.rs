@@ -5,7 +5,7 @@
 mod failures;
 mod http;
 mod inject;
-mod server;
+pub(crate) mod server;
 mod tls;
 
 use std::io::Read;

@@ -15,17 +15,17 @@ use tokio_rustls::TlsAcceptor;
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
-pub(super) struct Recorded {
-    pub(super) method: String,
-    pub(super) path: String,
+pub(crate) struct Recorded {
+    pub(crate) method: String,
+    pub(crate) path: String,
     /// Names lower-cased, in the order received.
-    pub(super) headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
     /// The body as sent (compressed if it was).
-    pub(super) body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Recorded {
-    pub(super) fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -35,16 +35,16 @@ impl Recorded {
 
 /// What to answer.
 #[derive(Debug, Clone)]
-pub(super) struct Canned {
-    pub(super) status: u16,
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) body: Vec<u8>,
+pub(crate) struct Canned {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
     /// Wait this long before answering.
-    pub(super) delay: Duration,
+    pub(crate) delay: Duration,
 }
 
 impl Canned {
-    pub(super) fn new(status: u16) -> Canned {
+    pub(crate) fn new(status: u16) -> Canned {
         Canned {
             status,
             headers: Vec::new(),
@@ -53,23 +53,23 @@ impl Canned {
         }
     }
 
-    pub(super) fn delayed(mut self, delay: Duration) -> Canned {
+    pub(crate) fn delayed(mut self, delay: Duration) -> Canned {
         self.delay = delay;
         self
     }
 
-    pub(super) fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Canned {
+    pub(crate) fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Canned {
         Canned::new(200)
             .header("Content-Type", content_type)
             .body(body)
     }
 
-    pub(super) fn header(mut self, name: &str, value: &str) -> Canned {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Canned {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
-    pub(super) fn body(mut self, body: impl Into<Vec<u8>>) -> Canned {
+    pub(crate) fn body(mut self, body: impl Into<Vec<u8>>) -> Canned {
         self.body = body.into();
         self
     }
@@ -84,8 +84,8 @@ struct InFlight {
     max: AtomicUsize,
 }
 
-pub(super) struct FakeServer {
-    pub(super) addr: SocketAddr,
+pub(crate) struct FakeServer {
+    pub(crate) addr: SocketAddr,
     requests: Arc<Mutex<Vec<Recorded>>>,
     in_flight: Arc<InFlight>,
     task: JoinHandle<()>,
@@ -93,14 +93,14 @@ pub(super) struct FakeServer {
 
 impl FakeServer {
     /// Plain HTTP; `handler` gets each request and its index (0 for the first).
-    pub(super) async fn start(
+    pub(crate) async fn start(
         handler: impl Fn(&Recorded, usize) -> Canned + Send + Sync + 'static,
     ) -> FakeServer {
         FakeServer::spawn(None, Arc::new(handler)).await
     }
 
     /// HTTPS with this acceptor.
-    pub(super) async fn start_tls(
+    pub(crate) async fn start_tls(
         acceptor: TlsAcceptor,
         handler: impl Fn(&Recorded, usize) -> Canned + Send + Sync + 'static,
     ) -> FakeServer {
@@ -141,16 +141,16 @@ impl FakeServer {
         }
     }
 
-    pub(super) fn url(&self, path: &str) -> Url {
+    pub(crate) fn url(&self, path: &str) -> Url {
         Url::parse(&format!("http://{}{path}", self.addr)).unwrap()
     }
 
-    pub(super) fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
     }
 
     /// The most requests answered at the same time.
-    pub(super) fn max_in_flight(&self) -> usize {
+    pub(crate) fn max_in_flight(&self) -> usize {
         self.in_flight.max.load(Ordering::SeqCst)
     }
 }

@@ -1,0 +1,493 @@
+//! One run of the agent over its targets (the half-managed mode: started by cron or a timer,
+//! it contacts each server once, runs what the server asks, sends the results and ends).
+//!
+//! For a server target: results left in its spool by an earlier run go first, in order; then
+//! PROLOG; then the local inventory when the server asks for it (`RESPONSE` = `SEND`) or when
+//! forced; then every NETDISCOVERY and SNMPQUERY job, each message written to the spool before it
+//! is sent and removed once the server has it. When the server stops answering, the remaining
+//! messages stay in the spool for the next run. For a local target: the inventory is written
+//! as `<deviceid>.ocs` (`.json`, `.html`) in the directory, or to standard output for `-`.
+
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reqwest::Url;
+use tokio::sync::mpsc;
+
+use super::protocol::{NetDiscoveryJob, NetInventoryJob, Reply, parse_reply, prolog_request};
+use crate::discovery::{self, Block, SweepConfig, Targets};
+use crate::inventory::{self, state};
+use crate::mib::MibDb;
+use crate::model::local::LocalInventory;
+use crate::netinventory::{InventoryOptions, inventory};
+use crate::report::netdiscovery::{Envelope, QUERY_NETDISCOVERY, QUERY_SNMPQUERY};
+use crate::report::{inventory as inv_report, netinventory};
+use crate::snmp::{Target, Version};
+use crate::transport::spool::{Limits, Spool, SpoolError};
+use crate::transport::{BodyFormat, Client, TransportConfig, TransportError};
+
+/// Tasks the agent knows.
+pub const TASKS: [&str; 3] = ["inventory", "netdiscovery", "netinventory"];
+
+/// What one run does.
+#[derive(Clone)]
+pub struct RunConfig {
+    /// Server targets (canonical URLs).
+    pub servers: Vec<Url>,
+    /// Local targets: directories, files, or `-` for standard output.
+    pub locals: Vec<String>,
+    /// State directory (deviceid, spools).
+    pub vardir: PathBuf,
+    /// HTTP settings.
+    pub transport: TransportConfig,
+    /// Local inventory settings.
+    pub inventory: inventory::Options,
+    /// `--tag`.
+    pub tag: Option<String>,
+    /// Write local targets as JSON.
+    pub json: bool,
+    /// Write local targets as HTML.
+    pub html: bool,
+    /// Run the inventory even when the server does not ask for it.
+    pub force: bool,
+    /// The tasks allowed to run (`--tasks` minus `--no-task`).
+    pub tasks: Vec<String>,
+    /// Identification data for the network tasks.
+    pub db: Arc<MibDb>,
+    /// Limits of each server's spool.
+    pub spool: Limits,
+}
+
+/// Why a run did not go entirely well.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The server could not be reached or refused a message; what was not sent is spooled.
+    #[error("{server}: {source}")]
+    Server {
+        /// The server.
+        server: String,
+        /// Why.
+        source: TransportError,
+    },
+    /// The server's PROLOG reply could not be read.
+    #[error("{server}: unreadable PROLOG reply: {message}")]
+    Reply {
+        /// The server.
+        server: String,
+        /// Why.
+        message: String,
+    },
+    /// The spool or a local target could not be written.
+    #[error("{0}")]
+    Spool(#[from] SpoolError),
+    /// A local target or the state directory could not be written.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being written.
+        what: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What a run did, target by target.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    /// One line per thing done (for the log).
+    pub done: Vec<String>,
+    /// What went wrong.
+    pub errors: Vec<RunError>,
+}
+
+/// Runs every target once.
+pub async fn run_once(config: &RunConfig) -> RunReport {
+    let mut report = RunReport::default();
+    let hostname = std::fs::read_to_string(config.inventory.root.join("proc/sys/kernel/hostname"))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let deviceid = match state::device_id(&config.vardir, &hostname, std::time::SystemTime::now()) {
+        Ok(id) => id,
+        Err(source) => {
+            report.errors.push(RunError::Io {
+                what: format!("deviceid in {}", config.vardir.display()),
+                source,
+            });
+            return report;
+        }
+    };
+    for local in &config.locals {
+        if let Err(e) = run_local(config, &deviceid, local) {
+            report.errors.push(e);
+        } else {
+            report.done.push(format!("inventory written to {local}"));
+        }
+    }
+    for server in &config.servers {
+        run_server(config, &deviceid, server, &mut report).await;
+    }
+    report
+}
+
+fn wants(config: &RunConfig, task: &str) -> bool {
+    config.tasks.iter().any(|t| t == task)
+}
+
+fn collect_inventory(config: &RunConfig, deviceid: &str) -> LocalInventory {
+    let mut inv = inventory::collect(&config.inventory);
+    inv.deviceid = deviceid.to_owned();
+    inv.tag.clone_from(&config.tag);
+    inv
+}
+
+fn run_local(config: &RunConfig, deviceid: &str, local: &str) -> Result<(), RunError> {
+    if !wants(config, "inventory") {
+        return Ok(());
+    }
+    let inv = collect_inventory(config, deviceid);
+    let (text, ext) = if config.json {
+        (
+            serde_json::to_string_pretty(&inv_report::json(&inv)).unwrap_or_default() + "\n",
+            "json",
+        )
+    } else if config.html {
+        (inv_report::html(&inv), "html")
+    } else {
+        (inv_report::xml(&inv), "ocs")
+    };
+    let io = |what: String| move |source| RunError::Io { what, source };
+    if local == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .map_err(io("standard output".to_owned()))?;
+        return Ok(());
+    }
+    let path = PathBuf::from(local);
+    let file = if path.is_dir() {
+        path.join(format!("{deviceid}.{ext}"))
+    } else {
+        path
+    };
+    state::write_atomically(&file, text.as_bytes()).map_err(io(file.display().to_string()))
+}
+
+/// The spool directory of a server: its URL with `/` and `:` made safe.
+fn spool_dir(config: &RunConfig, server: &Url) -> PathBuf {
+    let key: String = server
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    config.vardir.join("targets").join(key).join("spool")
+}
+
+/// Sends through the spool: the message is kept, then everything kept is sent in order.
+struct Sender<'a> {
+    client: &'a Client,
+    server: &'a Url,
+    spool: Spool,
+    /// Set once the server failed: later messages are only kept.
+    down: bool,
+    sent: usize,
+}
+
+impl Sender<'_> {
+    async fn send(
+        &mut self,
+        kind: &str,
+        format: BodyFormat,
+        message: &[u8],
+    ) -> Result<(), RunError> {
+        let ext = if format == BodyFormat::Json {
+            "json"
+        } else {
+            "xml"
+        };
+        self.spool.push(kind, ext, message)?;
+        self.flush().await
+    }
+
+    async fn flush(&mut self) -> Result<(), RunError> {
+        if self.down {
+            return Ok(());
+        }
+        let (client, server) = (self.client, self.server);
+        let (n, err) = self
+            .spool
+            .deliver(|item, bytes| async move {
+                let format = if item.format == "json" {
+                    BodyFormat::Json
+                } else {
+                    BodyFormat::Xml
+                };
+                client
+                    .post(server, &bytes, format)
+                    .await
+                    .map(|_| ())
+                    .map_err(|source| RunError::Server {
+                        server: crate::transport::url::redacted(server),
+                        source,
+                    })
+            })
+            .await;
+        self.sent += n;
+        match err {
+            Some(e) => {
+                self.down = true;
+                Err(e)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+async fn run_server(config: &RunConfig, deviceid: &str, server: &Url, report: &mut RunReport) {
+    let name = crate::transport::url::redacted(server);
+    let client = match Client::new(config.transport.clone()) {
+        Ok(c) => c,
+        Err(source) => {
+            report.errors.push(RunError::Server {
+                server: name,
+                source,
+            });
+            return;
+        }
+    };
+    let spool = match Spool::open(spool_dir(config, server), config.spool) {
+        Ok(s) => s,
+        Err(e) => {
+            report.errors.push(e.into());
+            return;
+        }
+    };
+    let mut sender = Sender {
+        client: &client,
+        server,
+        spool,
+        down: false,
+        sent: 0,
+    };
+    // What an earlier run could not deliver goes first.
+    if let Err(e) = sender.flush().await {
+        report.errors.push(e);
+        return;
+    }
+    if sender.sent > 0 {
+        report
+            .done
+            .push(format!("{name}: {} kept result(s) delivered", sender.sent));
+    }
+    let prolog = prolog_request(deviceid, None);
+    let reply = match client
+        .post(server, prolog.as_bytes(), BodyFormat::Xml)
+        .await
+    {
+        Ok(r) => r,
+        Err(source) => {
+            report.errors.push(RunError::Server {
+                server: name,
+                source,
+            });
+            return;
+        }
+    };
+    let reply: Reply = match parse_reply(reply.body.as_bytes()) {
+        Ok(r) => r,
+        Err(e) => {
+            report.errors.push(RunError::Reply {
+                server: name,
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    for e in &reply.errors {
+        tracing::warn!(server = %name, "the server says: {e}");
+    }
+    for option in reply.unsupported_options() {
+        tracing::warn!(server = %name, "task {option} is not supported by sonde; skipped");
+    }
+    if wants(config, "inventory") && (reply.inventory_requested() || config.force) {
+        let inv = collect_inventory(config, deviceid);
+        let body = inv_report::xml(&inv);
+        match sender
+            .send("inventory", BodyFormat::Xml, body.as_bytes())
+            .await
+        {
+            Ok(()) => report.done.push(format!("{name}: inventory sent")),
+            Err(e) => report.errors.push(e),
+        }
+    }
+    if wants(config, "netdiscovery") {
+        for job in reply.netdiscovery_jobs() {
+            if let Err(e) = netdiscovery_job(config, deviceid, job, &mut sender).await {
+                report.errors.push(e);
+            } else {
+                report.done.push(format!(
+                    "{name}: NETDISCOVERY job {} done",
+                    job.pid.as_deref().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    if wants(config, "netinventory") {
+        for job in reply.netinventory_jobs() {
+            if let Err(e) = netinventory_job(config, deviceid, job, &mut sender).await {
+                report.errors.push(e);
+            } else {
+                report.done.push(format!(
+                    "{name}: SNMPQUERY job {} done",
+                    job.pid.as_deref().unwrap_or("?")
+                ));
+            }
+        }
+    }
+}
+
+async fn netdiscovery_job(
+    config: &RunConfig,
+    deviceid: &str,
+    job: &NetDiscoveryJob,
+    sender: &mut Sender<'_>,
+) -> Result<(), RunError> {
+    if let Err(e) = job.check() {
+        tracing::warn!("NETDISCOVERY job skipped: {e}");
+        return Ok(());
+    }
+    let pid = job.pid.clone().unwrap_or_default();
+    let envelope = Envelope::new(deviceid, pid, QUERY_NETDISCOVERY);
+    let xml = BodyFormat::Xml;
+    let (ids, credentials): (Vec<String>, Vec<_>) = job
+        .credentials
+        .iter()
+        .map(|c| (c.id.clone().unwrap_or_default(), c.credential.clone()))
+        .unzip();
+    let mut first = true;
+    for range in &job.ranges {
+        sender
+            .send("netdiscovery", xml, envelope.start().as_bytes())
+            .await?;
+        if first {
+            sender
+                .send(
+                    "netdiscovery",
+                    xml,
+                    envelope.nbip(job.address_count()).as_bytes(),
+                )
+                .await?;
+            first = false;
+        }
+        let Ok(block) = Block::range(range.start, range.end) else {
+            continue;
+        };
+        let Ok(targets) = Targets::new(vec![block], Vec::new()) else {
+            continue;
+        };
+        let sweep = SweepConfig {
+            auth_ids: ids.clone(),
+            ports: range.ports_or_default(),
+            timeout: job.timeout(),
+            entity: range.entity.clone(),
+            ..SweepConfig::new(targets, credentials.clone(), Arc::clone(&config.db))
+        };
+        let built = discovery::build(sweep);
+        let (tx, mut rx) = mpsc::channel(256);
+        let engine = tokio::spawn(built.sweep.run(tx));
+        while let Some(host) = rx.recv().await {
+            if host.is_reportable() {
+                sender
+                    .send("netdiscovery", xml, envelope.device(&host).as_bytes())
+                    .await?;
+            }
+        }
+        let _ = engine.await;
+    }
+    sender
+        .send("netdiscovery", xml, envelope.end().as_bytes())
+        .await
+}
+
+async fn netinventory_job(
+    config: &RunConfig,
+    deviceid: &str,
+    job: &NetInventoryJob,
+    sender: &mut Sender<'_>,
+) -> Result<(), RunError> {
+    if let Err(e) = job.check() {
+        tracing::warn!("SNMPQUERY job skipped: {e}");
+        return Ok(());
+    }
+    let xml = BodyFormat::Xml;
+    let job_pid = job.pid.clone().unwrap_or_else(|| "1".to_owned());
+    let framed = super::protocol::sends_start_end(&[job]);
+    let job_envelope = Envelope::new(deviceid, job_pid.clone(), QUERY_SNMPQUERY);
+    if framed {
+        sender
+            .send("netinventory", xml, job_envelope.start().as_bytes())
+            .await?;
+    }
+    let snmp = crate::snmp::Client::default();
+    for device in &job.devices {
+        let envelope = Envelope::new(
+            deviceid,
+            device.pid.clone().unwrap_or_else(|| job_pid.clone()),
+            QUERY_SNMPQUERY,
+        );
+        let id = device.id.clone().unwrap_or_else(|| "0".to_owned());
+        let element = match (device.ip.parse::<IpAddr>(), job.device_credential(device)) {
+            (Ok(ip), Some(credential)) => {
+                let session = snmp.session(
+                    Target::new(
+                        SocketAddr::new(ip, device.port.unwrap_or(161)),
+                        credential.clone(),
+                    )
+                    .with_timeout(job.timeout())
+                    .with_retries(1),
+                );
+                let options = InventoryOptions {
+                    id: id.clone(),
+                    device_type: device.device_type(),
+                    peer: match ip {
+                        IpAddr::V4(v4) => Some(v4),
+                        IpAddr::V6(_) => None,
+                    },
+                    batch: credential.version() != Version::V1,
+                };
+                match inventory(&session, &config.db, &options).await {
+                    Ok(inv) => netinventory::device_element(&inv),
+                    Err(e) => netinventory::error_element(
+                        &id,
+                        &format!("SNMP communication error: {e}"),
+                        device.device_type(),
+                    ),
+                }
+            }
+            (Err(_), _) => netinventory::error_element(
+                &id,
+                &format!("invalid address {}", device.ip),
+                device.device_type(),
+            ),
+            (_, None) => netinventory::error_element(
+                &id,
+                "no credential for this device",
+                device.device_type(),
+            ),
+        };
+        sender
+            .send("netinventory", xml, envelope.result(element).as_bytes())
+            .await?;
+    }
+    if framed {
+        sender
+            .send("netinventory", xml, job_envelope.end().as_bytes())
+            .await?;
+    }
+    Ok(())
+}

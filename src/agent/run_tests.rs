@@ -1,0 +1,200 @@
+//! One agent run against a fake GLPI server on loopback: PROLOG, the inventory, a NETDISCOVERY
+//! job over a simulated device and an SNMPQUERY job, message by message; a server that fails
+//! mid-run leaves the rest in the spool, delivered in order on the next run.
+
+use std::io::Read as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::run::{RunConfig, TASKS, run_once};
+use crate::inventory::fixture::Tree;
+use crate::mib::MibDb;
+use crate::snmp::{AgentOptions, Communities, Mib, Simulator, Value, Varbind};
+use crate::transport::TransportConfig;
+use crate::transport::spool::Limits;
+use crate::transport::tests::server::{Canned, FakeServer, Recorded};
+
+fn body(r: &Recorded) -> String {
+    let mut out = String::new();
+    flate2::read::ZlibDecoder::new(r.body.as_slice())
+        .read_to_string(&mut out)
+        .expect("a zlib body");
+    out
+}
+
+fn query(r: &Recorded) -> String {
+    let b = body(r);
+    let start = b.find("<QUERY>").map_or(0, |i| i + 7);
+    let end = b[start..].find('<').map_or(start, |i| start + i);
+    b[start..end].to_owned()
+}
+
+async fn device() -> (Simulator, u16) {
+    let o = |s: &str| s.parse().expect("oid");
+    let mib = Mib::new(vec![
+        Varbind::new(
+            o("1.3.6.1.2.1.1.1.0"),
+            Value::OctetString(b"Cisco IOS Software, test".to_vec()),
+        ),
+        Varbind::new(
+            o("1.3.6.1.2.1.1.2.0"),
+            Value::ObjectId(o("1.3.6.1.4.1.9.1.516")),
+        ),
+        Varbind::new(o("1.3.6.1.2.1.1.5.0"), Value::OctetString(b"sw1".to_vec())),
+        Varbind::new(o("1.3.6.1.2.1.2.2.1.1.1"), Value::Integer(1)),
+        Varbind::new(
+            o("1.3.6.1.2.1.2.2.1.2.1"),
+            Value::OctetString(b"Gi0/1".to_vec()),
+        ),
+    ]);
+    let mut c = Communities::new();
+    c.insert(b"public".to_vec(), Arc::new(mib));
+    let sim = Simulator::start(
+        vec![("127.0.0.1:0".parse().expect("addr"), c)],
+        AgentOptions::default(),
+    )
+    .await
+    .expect("simulator");
+    let port = sim.local_addrs()[0].port();
+    (sim, port)
+}
+
+/// A run's settings, and the small machine tree its inventory reads (kept alive by the caller).
+fn config(server: &FakeServer, vardir: &std::path::Path) -> (RunConfig, Tree) {
+    let tree = Tree::new(&[
+        ("/proc/sys/kernel/hostname", "testhost\n"),
+        (
+            "/etc/os-release",
+            "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n",
+        ),
+    ]);
+    let inventory = tree.options();
+    let config = RunConfig {
+        servers: vec![server.url("/plugins/fusioninventory/")],
+        locals: Vec::new(),
+        vardir: vardir.to_path_buf(),
+        transport: TransportConfig::default(),
+        inventory,
+        tag: None,
+        json: false,
+        html: false,
+        force: false,
+        tasks: TASKS.iter().map(|t| (*t).to_owned()).collect(),
+        db: Arc::new(MibDb::bundled().expect("mibs").clone()),
+        spool: Limits::default(),
+    };
+    (config, tree)
+}
+
+fn prolog_reply(port: u16) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REPLY>\
+<OPTION><NAME>NETDISCOVERY</NAME><PARAM THREADS_DISCOVERY=\"20\" TIMEOUT=\"1\" PID=\"101\"/>\
+<RANGEIP ID=\"1\" IPSTART=\"127.0.0.1\" IPEND=\"127.0.0.1\" ENTITY=\"0\" PORT=\"{port}\"/>\
+<AUTHENTICATION ID=\"7\" VERSION=\"2c\" COMMUNITY=\"public\"/></OPTION>\
+<OPTION><NAME>SNMPQUERY</NAME><PARAM THREADS_QUERY=\"1\" TIMEOUT=\"2\" PID=\"102\"/>\
+<DEVICE TYPE=\"NETWORKING\" ID=\"12\" IP=\"127.0.0.1\" PORT=\"{port}\" AUTHSNMP_ID=\"7\"/>\
+<AUTHENTICATION ID=\"7\" VERSION=\"2c\" COMMUNITY=\"public\"/></OPTION>\
+<RESPONSE>SEND</RESPONSE><PROLOG_FREQ>24</PROLOG_FREQ></REPLY>"
+    )
+}
+
+#[tokio::test]
+async fn a_run_sends_every_message_and_keeps_what_fails() {
+    let (sim, port) = device().await;
+    let reply = prolog_reply(port);
+    // Up for PROLOG and the first three messages, then 503 until told otherwise.
+    let healthy = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&healthy);
+    let server = FakeServer::start(move |r, n| {
+        if flag.load(Ordering::SeqCst) || n < 4 {
+            if body(r).contains("<QUERY>PROLOG</QUERY>") {
+                return Canned::ok("application/xml", reply.clone());
+            }
+            return Canned::ok("application/xml", "<REPLY></REPLY>");
+        }
+        Canned::new(503).header("Retry-After", "1")
+    })
+    .await;
+    let vardir = std::env::temp_dir().join(format!("sonde-agent-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&vardir);
+    let (cfg, _tree) = config(&server, &vardir);
+    let report = run_once(&cfg).await;
+    // One error: the server went down; everything after it was only kept.
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(
+        report.errors[0].to_string().contains("503"),
+        "{}",
+        report.errors[0]
+    );
+    let first: Vec<String> = server.requests().iter().map(query).collect();
+    assert_eq!(
+        first[..4],
+        ["PROLOG", "INVENTORY", "NETDISCOVERY", "NETDISCOVERY"]
+    );
+    // The rest waits in the spool, in order.
+    let spool = vardir.join("targets");
+    let kept: usize = walk_count(&spool);
+    assert!(kept >= 4, "{kept} kept");
+    // Back up: a second run delivers the kept results first, then runs again.
+    healthy.store(true, Ordering::SeqCst);
+    let before = server.requests().len();
+    let report = run_once(&cfg).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let second: Vec<Recorded> = server.requests()[before..].to_vec();
+    let kinds: Vec<String> = second.iter().map(query).collect();
+    // Kept ones (the end of the first run's NETDISCOVERY job and its SNMPQUERY job), then
+    // this run's PROLOG and its own messages.
+    let prolog_at = kinds.iter().position(|k| k == "PROLOG").expect("a PROLOG");
+    assert_eq!(
+        prolog_at, kept,
+        "kept results go before the PROLOG: {kinds:?}"
+    );
+    let sent: Vec<String> = second.iter().map(body).collect();
+    let discovery_device = sent
+        .iter()
+        .find(|b| {
+            b.contains("<QUERY>NETDISCOVERY</QUERY>")
+                && b.contains("<SNMPHOSTNAME>sw1</SNMPHOSTNAME>")
+        })
+        .expect("the discovered device");
+    assert!(
+        discovery_device.contains("<AUTHSNMP>7</AUTHSNMP>"),
+        "{discovery_device}"
+    );
+    assert!(discovery_device.contains("<PROCESSNUMBER>101</PROCESSNUMBER>"));
+    let inventory = sent
+        .iter()
+        .find(|b| b.contains("<QUERY>SNMPQUERY</QUERY>") && b.contains("<INFO>"))
+        .expect("the SNMPQUERY device");
+    assert!(
+        inventory.contains("<ID>12</ID>") && inventory.contains("<IFDESCR>Gi0/1</IFDESCR>"),
+        "{inventory}"
+    );
+    assert!(inventory.contains("<PROCESSNUMBER>102</PROCESSNUMBER>"));
+    assert_eq!(walk_count(&spool), 0, "the spool is empty");
+    let ends = sent.iter().filter(|b| b.contains("<END>1</END>")).count();
+    assert_eq!(
+        ends, 3,
+        "END once per job and run (the first run's NETDISCOVERY end was kept)"
+    );
+    sim.shutdown().await;
+    std::fs::remove_dir_all(&vardir).ok();
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                walk_count(&p)
+            } else {
+                usize::from(p.extension().is_some_and(|x| x == "xml" || x == "json"))
+            }
+        })
+        .sum()
+}
