@@ -2,8 +2,10 @@
 //! it contacts each server once, runs what the server asks, sends the results and ends).
 //!
 //! For a server target: results left in its spool by an earlier run go first, in order; then
-//! PROLOG; then the local inventory when the server asks for it (`RESPONSE` = `SEND`) or when
-//! forced; then every NETDISCOVERY and SNMPQUERY job, each message written to the spool before it
+//! PROLOG (with `GLPI-Agent-ID`; a GLPI server answers in JSON and is then spoken to in its own
+//! protocol: CONTACT on later runs, the inventory as JSON, partial when sections did not
+//! change, and the XML PROLOG only when the glpiinventory plugin serves network tasks); then the
+//! local inventory when the server asks for it (`RESPONSE` = `SEND`) or when forced; then every NETDISCOVERY and SNMPQUERY job, each message written to the spool before it
 //! is sent and removed once the server has it. When the server stops answering, the remaining
 //! messages stay in the spool for the next run. For a local target: the inventory is written
 //! as `<deviceid>.ocs` (`.json`, `.html`) in the directory, or to standard output for `-`.
@@ -16,7 +18,10 @@ use std::sync::Arc;
 use reqwest::Url;
 use tokio::sync::mpsc;
 
-use super::protocol::{NetDiscoveryJob, NetInventoryJob, Reply, parse_reply, prolog_request};
+use super::protocol::{
+    ContactAnswer, ContactRequest, NetDiscoveryJob, NetInventoryJob, Reply, ServerAnswer,
+    parse_contact_answer, parse_reply, parse_server_answer, prolog_request,
+};
 use crate::discovery::{self, Block, SweepConfig, Targets};
 use crate::inventory::{self, state};
 use crate::mib::MibDb;
@@ -26,7 +31,7 @@ use crate::report::netdiscovery::{Envelope, QUERY_NETDISCOVERY, QUERY_SNMPQUERY}
 use crate::report::{inventory as inv_report, netinventory};
 use crate::snmp::{Target, Version};
 use crate::transport::spool::{Limits, Spool, SpoolError};
-use crate::transport::{BodyFormat, Client, TransportConfig, TransportError};
+use crate::transport::{BodyFormat, Client, PostOptions, TransportConfig, TransportError};
 
 /// Tasks the agent knows.
 pub const TASKS: [&str; 3] = ["inventory", "netdiscovery", "netinventory"];
@@ -124,8 +129,21 @@ pub async fn run_once(config: &RunConfig) -> RunReport {
             report.done.push(format!("inventory written to {local}"));
         }
     }
+    if config.servers.is_empty() {
+        return report;
+    }
+    let agentid = match state::agent_id(&config.vardir) {
+        Ok(id) => id,
+        Err(source) => {
+            report.errors.push(RunError::Io {
+                what: format!("agentid in {}", config.vardir.display()),
+                source,
+            });
+            return report;
+        }
+    };
     for server in &config.servers {
-        run_server(config, &deviceid, server, &mut report).await;
+        run_server(config, &deviceid, &agentid, server, &mut report).await;
     }
     report
 }
@@ -192,6 +210,8 @@ fn spool_dir(config: &RunConfig, server: &Url) -> PathBuf {
 struct Sender<'a> {
     client: &'a Client,
     server: &'a Url,
+    /// `GLPI-Agent-ID`, sent with JSON messages.
+    agentid: &'a str,
     spool: Spool,
     /// Set once the server failed: later messages are only kept.
     down: bool,
@@ -218,17 +238,23 @@ impl Sender<'_> {
         if self.down {
             return Ok(());
         }
-        let (client, server) = (self.client, self.server);
+        let (client, server, agentid) = (self.client, self.server, self.agentid);
         let (n, err) = self
             .spool
             .deliver(|item, bytes| async move {
-                let format = if item.format == "json" {
-                    BodyFormat::Json
-                } else {
-                    BodyFormat::Xml
+                let json = item.format == "json";
+                let headers = [("GLPI-Agent-ID", agentid)];
+                let options = PostOptions {
+                    format: if json {
+                        BodyFormat::Json
+                    } else {
+                        BodyFormat::Xml
+                    },
+                    compression: None,
+                    headers: if json { &headers[..] } else { &[] },
                 };
                 client
-                    .post(server, &bytes, format)
+                    .post_with(server, &bytes, &options)
                     .await
                     .map(|_| ())
                     .map_err(|source| RunError::Server {
@@ -248,7 +274,13 @@ impl Sender<'_> {
     }
 }
 
-async fn run_server(config: &RunConfig, deviceid: &str, server: &Url, report: &mut RunReport) {
+async fn run_server(
+    config: &RunConfig,
+    deviceid: &str,
+    agentid: &str,
+    server: &Url,
+    report: &mut RunReport,
+) {
     let name = crate::transport::url::redacted(server);
     let client = match Client::new(config.transport.clone()) {
         Ok(c) => c,
@@ -270,6 +302,7 @@ async fn run_server(config: &RunConfig, deviceid: &str, server: &Url, report: &m
     let mut sender = Sender {
         client: &client,
         server,
+        agentid,
         spool,
         down: false,
         sent: 0,
@@ -284,29 +317,131 @@ async fn run_server(config: &RunConfig, deviceid: &str, server: &Url, report: &m
             .done
             .push(format!("{name}: {} kept result(s) delivered", sender.sent));
     }
-    let prolog = prolog_request(deviceid, None);
-    let reply = match client
-        .post(server, prolog.as_bytes(), BodyFormat::Xml)
-        .await
-    {
-        Ok(r) => r,
-        Err(source) => {
-            report.errors.push(RunError::Server {
-                server: name,
-                source,
-            });
-            return;
+    let agentid = sender.agentid;
+    let target_dir = spool_dir(config, server)
+        .parent()
+        .map_or_else(|| config.vardir.clone(), std::path::Path::to_path_buf);
+    let glpi_marker = target_dir.join("glpi-native");
+    let headers = [("GLPI-Agent-ID", agentid)];
+    let mut contact: Option<ContactAnswer> = None;
+    let mut reply: Option<Reply> = None;
+    // A server known to speak the GLPI-native protocol gets CONTACT; any other gets the PROLOG
+    // (with GLPI-Agent-ID: GLPI answers it in JSON, a FusionInventory server in XML).
+    if glpi_marker.exists() {
+        let request = ContactRequest {
+            deviceid: deviceid.to_owned(),
+            name: "sonde".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            installed_tasks: TASKS.iter().map(|t| (*t).to_owned()).collect(),
+            enabled_tasks: config.tasks.clone(),
+            httpd_port: None,
+            httpd_plugins: std::collections::BTreeMap::new(),
+            tag: config.tag.clone(),
         }
-    };
-    let reply: Reply = match parse_reply(reply.body.as_bytes()) {
-        Ok(r) => r,
-        Err(e) => {
-            report.errors.push(RunError::Reply {
-                server: name,
-                message: e.to_string(),
-            });
-            return;
+        .to_json();
+        let options = PostOptions {
+            format: BodyFormat::Json,
+            compression: None,
+            headers: &headers,
+        };
+        match client.post_with(server, request.as_bytes(), &options).await {
+            Ok(r) => match parse_contact_answer(r.body.as_bytes()) {
+                Ok(answer) if answer.is_valid() => contact = Some(answer),
+                _ => {
+                    tracing::warn!(server = %name, "no usable CONTACT answer: back to the PROLOG");
+                    let _ = std::fs::remove_file(&glpi_marker);
+                }
+            },
+            Err(source) => {
+                report.errors.push(RunError::Server {
+                    server: name,
+                    source,
+                });
+                return;
+            }
         }
+    }
+    if contact.is_none() {
+        let prolog = prolog_request(deviceid, None);
+        let options = PostOptions {
+            format: BodyFormat::Xml,
+            compression: None,
+            headers: &headers,
+        };
+        let answer = match client.post_with(server, prolog.as_bytes(), &options).await {
+            Ok(r) => r,
+            Err(source) => {
+                report.errors.push(RunError::Server {
+                    server: name,
+                    source,
+                });
+                return;
+            }
+        };
+        match parse_server_answer(answer.body.as_bytes()) {
+            Ok(ServerAnswer::Legacy(r)) => reply = Some(r),
+            Ok(ServerAnswer::Glpi(answer)) => {
+                if let Err(source) = state::write_atomically(&glpi_marker, b"1\n") {
+                    report.errors.push(RunError::Io {
+                        what: glpi_marker.display().to_string(),
+                        source,
+                    });
+                }
+                contact = Some(answer);
+            }
+            Err(e) => {
+                report.errors.push(RunError::Reply {
+                    server: name,
+                    message: e.to_string(),
+                });
+                return;
+            }
+        }
+    }
+    if let Some(answer) = &contact {
+        let planned = answer.plan(&config.tasks, config.force);
+        if planned.iter().any(|t| t == "inventory") {
+            // GLPI-native: the JSON inventory, partial when sections did not change (one
+            // full inventory every 15 runs, as the GLPI agent does).
+            let mut inv = collect_inventory(config, deviceid);
+            if let Err(source) = state::apply_partial(&mut inv, &target_dir, 14, config.force) {
+                report.errors.push(RunError::Io {
+                    what: target_dir.display().to_string(),
+                    source,
+                });
+            }
+            let body = serde_json::to_vec(&inv_report::json(&inv)).unwrap_or_default();
+            match sender.send("inventory", BodyFormat::Json, &body).await {
+                Ok(()) => report.done.push(format!("{name}: inventory sent (JSON)")),
+                Err(e) => report.errors.push(e),
+            }
+        }
+        let network = planned
+            .iter()
+            .any(|t| t == "netdiscovery" || t == "netinventory");
+        if network && answer.needs_prolog(&planned) {
+            // Network jobs still come in the XML PROLOG reply of the glpiinventory plugin.
+            let prolog = prolog_request(deviceid, None);
+            match client
+                .post(server, prolog.as_bytes(), BodyFormat::Xml)
+                .await
+            {
+                Ok(r) => match parse_reply(r.body.as_bytes()) {
+                    Ok(r) => reply = Some(r),
+                    Err(e) => tracing::warn!(server = %name, "no network jobs: {e}"),
+                },
+                Err(source) => {
+                    report.errors.push(RunError::Server {
+                        server: name,
+                        source,
+                    });
+                    return;
+                }
+            }
+        }
+    }
+    let Some(reply) = reply else {
+        return;
     };
     for e in &reply.errors {
         tracing::warn!(server = %name, "the server says: {e}");
@@ -314,7 +449,10 @@ async fn run_server(config: &RunConfig, deviceid: &str, server: &Url, report: &m
     for option in reply.unsupported_options() {
         tracing::warn!(server = %name, "task {option} is not supported by sonde; skipped");
     }
-    if wants(config, "inventory") && (reply.inventory_requested() || config.force) {
+    if contact.is_none()
+        && wants(config, "inventory")
+        && (reply.inventory_requested() || config.force)
+    {
         let inv = collect_inventory(config, deviceid);
         let body = inv_report::xml(&inv);
         match sender

@@ -198,3 +198,62 @@ fn walk_count(dir: &std::path::Path) -> usize {
         })
         .sum()
 }
+
+/// A request body as JSON (zlib-compressed on the wire).
+fn json_body(r: &Recorded) -> serde_json::Value {
+    serde_json::from_str(&body(r)).expect("a JSON body")
+}
+
+#[tokio::test]
+async fn a_glpi_server_gets_contact_and_json_inventories() {
+    let answer = r#"{"status":"ok","expiration":24,"tasks":{"inventory":{"server":"glpi","version":"10.0.16"}}}"#;
+    let server = FakeServer::start(move |r, _| {
+        let text = body(r);
+        if text.contains("<QUERY>PROLOG</QUERY>")
+            || text.contains("\"action\": \"contact\"")
+            || text.contains("\"action\":\"contact\"")
+        {
+            Canned::ok("application/json", answer)
+        } else {
+            Canned::ok("application/json", r#"{"status":"ok","expiration":24}"#)
+        }
+    })
+    .await;
+    let vardir = std::env::temp_dir().join(format!("sonde-agent-glpi-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&vardir);
+    let (cfg, _tree) = config(&server, &vardir);
+    for _ in 0..2 {
+        let report = run_once(&cfg).await;
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+    }
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4, "PROLOG, inventory, CONTACT, inventory");
+    let agentid = std::fs::read_to_string(vardir.join("agentid")).expect("agentid");
+    for r in &requests {
+        assert_eq!(
+            r.header("glpi-agent-id"),
+            Some(agentid.trim()),
+            "every request carries the agent id"
+        );
+    }
+    assert!(body(&requests[0]).contains("<QUERY>PROLOG</QUERY>"));
+    let first = json_body(&requests[1]);
+    assert_eq!(first["action"], "inventory");
+    assert_eq!(first["itemtype"], "Computer");
+    assert!(
+        first.get("partial").is_none(),
+        "the first inventory is full"
+    );
+    assert_eq!(first["content"]["hardware"]["name"], "testhost");
+    let contact = json_body(&requests[2]);
+    assert_eq!(contact["action"], "contact");
+    assert_eq!(contact["deviceid"], first["deviceid"]);
+    let second = json_body(&requests[3]);
+    assert_eq!(
+        second["partial"], true,
+        "nothing changed: a partial inventory"
+    );
+    assert!(second["content"].get("hardware").is_some());
+    assert!(second["content"].get("operatingsystem").is_none());
+    std::fs::remove_dir_all(&vardir).ok();
+}

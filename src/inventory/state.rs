@@ -69,6 +69,42 @@ pub fn device_id(vardir: &Path, hostname: &str, now: std::time::SystemTime) -> i
     Ok(id)
 }
 
+/// The agent id (the GLPI-native protocol's `GLPI-Agent-ID`), a random UUID created once and
+/// kept in `vardir/agentid`.
+pub fn agent_id(vardir: &Path) -> io::Result<String> {
+    let path = vardir.join("agentid");
+    match std::fs::read_to_string(&path) {
+        Ok(text) if is_uuid(text.trim()) => return Ok(text.trim().to_owned()),
+        Ok(_) => {
+            tracing::warn!(file = %path.display(), "the agentid file is not valid: a new one is created")
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let h = crate::mib::canon::hex(&b);
+    let id = format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    );
+    write_atomically(&path, format!("{id}\n").as_bytes())?;
+    Ok(id)
+}
+
+fn is_uuid(t: &str) -> bool {
+    let parts: Vec<&str> = t.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The state of one target, as kept in `last_state.json`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetState {
@@ -258,6 +294,17 @@ mod tests {
         apply_partial(&mut g, &dir, 2, false).unwrap();
         assert!(!g.partial);
         assert!(dir.join("last_state.json.corrupt").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn agent_id_is_a_uuid_created_once() {
+        let dir = std::env::temp_dir().join(format!("sonde-agentid-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let id = agent_id(&dir).unwrap();
+        assert!(is_uuid(&id), "{id}");
+        assert_eq!(&id[14..15], "4");
+        assert_eq!(agent_id(&dir).unwrap(), id);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
