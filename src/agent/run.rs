@@ -449,6 +449,9 @@ async fn run_server(
     for option in reply.unsupported_options() {
         tracing::warn!(server = %name, "task {option} is not supported by sonde; skipped");
     }
+    if !reply.wakeonlan_jobs().is_empty() {
+        tracing::warn!(server = %name, "task WAKEONLAN is not supported by sonde yet; skipped");
+    }
     if contact.is_none()
         && wants(config, "inventory")
         && (reply.inventory_requested() || config.force)
