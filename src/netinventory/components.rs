@@ -344,15 +344,8 @@ fn hex_text(bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snmp::{Oid, Varbind};
-
-    fn vb(column: &[u32], index: &[u32], value: Value) -> Varbind {
-        Varbind::new(Oid::from_slice(&[column, index].concat()), value)
-    }
-
-    fn s(text: &str) -> Value {
-        Value::OctetString(text.as_bytes().to_vec())
-    }
+    use crate::netinventory::tables::testing::{s, vb};
+    use crate::snmp::Oid;
 
     fn ent(col: u32) -> Vec<u32> {
         [&ENT_PHYSICAL_ENTRY[..], &[col]].concat()

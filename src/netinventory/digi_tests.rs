@@ -2,15 +2,8 @@
 
 use super::*;
 use crate::model::Port;
-use crate::snmp::{Value, Varbind};
-
-fn vb(root: &[u32], index: &[u32], value: Value) -> Varbind {
-    Varbind::new(Oid::from_slice(&[root, index].concat()), value)
-}
-
-fn s(text: &str) -> Value {
-    Value::OctetString(text.as_bytes().to_vec())
-}
+use crate::netinventory::tables::testing::{s, vb};
+use crate::snmp::Value;
 
 fn inventory(module: &str) -> NetInventory {
     let mut inv = NetInventory::default();

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::l2::{DOT1D_BASE_PORT_IF_INDEX, bridge_ports, u32_of};
-use super::tables::Tables;
+use super::tables::{Tables, dotted};
 use crate::mib::canon;
 use crate::model::{Connections, Port};
 
@@ -99,15 +99,6 @@ fn learned(t: &Tables, column: &[u32]) -> Found {
         found.entry(ifindex).or_default().push(mac);
     }
     found
-}
-
-/// An index as dotted text (the reference agents sort rows that way).
-fn dotted(index: &[u32]) -> String {
-    index
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// The MAC spelled by the last six arcs of an index (malformed indexes give none).

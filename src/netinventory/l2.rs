@@ -119,9 +119,7 @@ pub(super) mod fixtures {
         Value::Integer(n)
     }
 
-    pub(crate) fn s(text: &str) -> Value {
-        Value::OctetString(text.as_bytes().to_vec())
-    }
+    pub(crate) use crate::netinventory::tables::testing::s;
 
     pub(crate) fn bytes(b: &[u8]) -> Value {
         Value::OctetString(b.to_vec())

@@ -169,11 +169,7 @@ fn count(v: &Value) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snmp::{Oid, Varbind};
-
-    fn vb(oid: &[u32], index: &[u32], value: Value) -> Varbind {
-        Varbind::new(Oid::from_slice(&[oid, index].concat()), value)
-    }
+    use crate::netinventory::tables::testing::vb;
 
     #[test]
     fn builds_ports_as_the_reference_agents() {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tables::{Tables, int};
+use super::tables::{Tables, dotted, int};
 use crate::mib::canon;
 use crate::snmp::Value;
 
@@ -224,15 +224,6 @@ pub(super) fn supply_value(max: i64, level: i64, unit: Option<i64>) -> Option<St
     })
 }
 
-/// An index as dotted text.
-fn dotted(index: &[u32]) -> String {
-    index
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
 /// PAGECOUNTERS from the standard and Kyocera objects (integers only).
 pub(super) fn page_counters(t: &Tables) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -254,15 +245,8 @@ pub(super) fn integer(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netinventory::tables::testing::{s, vb};
     use crate::snmp::{Oid, Varbind};
-
-    fn vb(column: &[u32], index: &[u32], value: Value) -> Varbind {
-        Varbind::new(Oid::from_slice(&[column, index].concat()), value)
-    }
-
-    fn s(text: &str) -> Value {
-        Value::OctetString(text.as_bytes().to_vec())
-    }
 
     /// A supply row: (index, type, description, colorant, unit, max, level).
     fn supply(

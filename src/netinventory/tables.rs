@@ -80,6 +80,16 @@ impl Tables {
     }
 }
 
+/// A table index as dotted text (`1.10.2`): the reference agents walk rows sorted that way.
+#[must_use]
+pub fn dotted(index: &[u32]) -> String {
+    index
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// An integer value (Integer, counters, gauges, TimeTicks), or a decimal number in a string.
 #[must_use]
 pub fn int(value: &Value) -> Option<i64> {
@@ -107,6 +117,22 @@ pub fn uint(value: &Value) -> Option<u64> {
     match value {
         Value::OctetString(bytes) => std::str::from_utf8(bytes).ok()?.trim().parse().ok(),
         other => other.as_i128().and_then(|v| u64::try_from(v).ok()),
+    }
+}
+
+/// Builders for the section tests: varbinds of a column row, string values.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::snmp::{Oid, Value, Varbind};
+
+    /// The varbind of `column` at `index`.
+    pub(crate) fn vb(column: &[u32], index: &[u32], value: Value) -> Varbind {
+        Varbind::new(Oid::from_slice(&[column, index].concat()), value)
+    }
+
+    /// An OCTET STRING value.
+    pub(crate) fn s(text: &str) -> Value {
+        Value::OctetString(text.as_bytes().to_vec())
     }
 }
 

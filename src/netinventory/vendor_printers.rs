@@ -5,7 +5,7 @@
 //! that map table rows by type or accumulate them. Facts: `network-tasks.md` §2.11, §3.4.
 
 use super::printer;
-use super::tables::{Tables, int};
+use super::tables::{Tables, dotted, int};
 use crate::mib::canon;
 use crate::model::{Firmware, NetInventory, SnmpInfo};
 use crate::snmp::{Oid, Value};
@@ -149,14 +149,6 @@ fn sorted_rows<'a>(t: &'a Tables, column: &[u32]) -> Vec<(String, &'a [u32], &'a
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     rows
-}
-
-fn dotted(index: &[u32]) -> String {
-    index
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// A true integer value.

@@ -1,15 +1,7 @@
 //! Tests of the printer vendor tables.
 
 use super::*;
-use crate::snmp::Varbind;
-
-fn vb(column: &[u32], index: &[u32], value: Value) -> Varbind {
-    Varbind::new(Oid::from_slice(&[column, index].concat()), value)
-}
-
-fn s(text: &str) -> Value {
-    Value::OctetString(text.as_bytes().to_vec())
-}
+use crate::netinventory::tables::testing::{s, vb};
 
 fn inventory(module: &str) -> NetInventory {
     let mut inv = NetInventory::default();

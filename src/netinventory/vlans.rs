@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::l2::{index_map, is_digits, nonempty_string, u32_of};
 use super::lldp::{LOC_PORT_ID, PortResolver};
-use super::tables::{Tables, int};
+use super::tables::{Tables, dotted, int};
 use crate::mib::canon;
 use crate::model::{Port, Vlan};
 use crate::snmp::Value;
@@ -70,14 +70,6 @@ fn text_sorted<'a>(t: &'a Tables, column: &[u32]) -> Vec<(&'a [u32], &'a Value)>
         t.column(column).map(|(i, v)| (dotted(i), (i, v))).collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     rows.into_iter().map(|(_, r)| r).collect()
-}
-
-fn dotted(index: &[u32]) -> String {
-    index
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// Cisco: the access VLAN of each port, named from VTP domain 1.
