@@ -316,22 +316,15 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         ..TransportConfig::default()
     };
     let inventory_options = inventory::Options {
-        skip: args.no_category.iter().cloned().collect(),
-        scan_homedirs: args.scan_homedirs,
-        scan_profiles: args.scan_profiles,
-        env: std::env::vars_os()
-            .map(|(k, v)| {
-                (
-                    k.to_string_lossy().into_owned(),
-                    v.to_string_lossy().into_owned(),
-                )
-            })
-            .collect(),
-        collect_timeout: Duration::from_secs(args.backend_collect_timeout.unwrap_or(180).max(1)),
         versionclient: transport::DEFAULT_USER_AGENT.to_owned(),
-        ..inventory::Options::default()
+        ..super::inventory::collect_options(
+            &args.no_category,
+            args.scan_homedirs,
+            args.scan_profiles,
+            args.backend_collect_timeout,
+        )?
     };
-    let db = Arc::new(MibDb::bundled()?.clone());
+    let db = Arc::new(MibDb::load(None)?);
     let config = RunConfig {
         servers,
         locals,

@@ -70,24 +70,23 @@ pub struct InventoryArgs {
     pub debug: u8,
 }
 
-/// Runs `inventory`.
-pub(crate) fn run(args: InventoryArgs) -> anyhow::Result<ExitCode> {
-    if args.list_categories {
-        for c in categories() {
-            println!("{c}");
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
+/// The local inventory settings of the command line (shared by `inventory` and `agent`): the
+/// categories to skip (checked against the known ones), the home and profile scans, this
+/// process's environment for ENVS, the time limit of each collector.
+pub(super) fn collect_options(
+    no_category: &[String],
+    scan_homedirs: bool,
+    scan_profiles: bool,
+    backend_collect_timeout: Option<u64>,
+) -> anyhow::Result<Options> {
     let known = categories();
-    for c in &args.no_category {
-        if !known.contains(&c.as_str()) {
-            anyhow::bail!("--no-category {c}: unknown category (see --list-categories)");
-        }
+    if let Some(c) = no_category.iter().find(|c| !known.contains(&c.as_str())) {
+        anyhow::bail!("--no-category {c}: unknown category (see --list-categories)");
     }
-    let options = Options {
-        skip: args.no_category.iter().cloned().collect(),
-        scan_homedirs: args.scan_homedirs,
-        scan_profiles: args.scan_profiles,
+    Ok(Options {
+        skip: no_category.iter().cloned().collect(),
+        scan_homedirs,
+        scan_profiles,
         env: std::env::vars_os()
             .map(|(k, v)| {
                 (
@@ -96,9 +95,25 @@ pub(crate) fn run(args: InventoryArgs) -> anyhow::Result<ExitCode> {
                 )
             })
             .collect(),
-        collect_timeout: Duration::from_secs(args.backend_collect_timeout.unwrap_or(180).max(1)),
+        collect_timeout: Duration::from_secs(backend_collect_timeout.unwrap_or(180).max(1)),
         ..Options::default()
-    };
+    })
+}
+
+/// Runs `inventory`.
+pub(crate) fn run(args: InventoryArgs) -> anyhow::Result<ExitCode> {
+    if args.list_categories {
+        for c in categories() {
+            println!("{c}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = collect_options(
+        &args.no_category,
+        args.scan_homedirs,
+        args.scan_profiles,
+        args.backend_collect_timeout,
+    )?;
     let mut inv = collect(&options);
     if let Some(file) = &args.additional_content {
         crate::inventory::additional::merge_file(&mut inv, file)?;
