@@ -127,3 +127,70 @@ fn a_saved_inventory_is_uploaded_then_removed() {
     assert!(file.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A message stream saved by `netdiscovery --save` / `netinventory --save` goes as one request
+/// per message, in order; when the server stops part-way, `--remove` keeps only the messages it
+/// did not acknowledge, so the next attempt sends each one once.
+#[test]
+fn a_saved_message_stream_is_sent_message_by_message() {
+    let dir = std::env::temp_dir().join(format!("sonde-it-inject-stream-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("netdiscovery-1-1.xml");
+    let message = |n: usize| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<REQUEST>\n  <CONTENT>\n    <DEVICE>\n      <IP>127.0.0.{n}</IP>\n    </DEVICE>\n  </CONTENT>\n  <DEVICEID>x</DEVICEID>\n  <QUERY>NETDISCOVERY</QUERY>\n</REQUEST>\n"
+        )
+    };
+    let stream: String = (1..=3).map(message).collect();
+    std::fs::write(&file, &stream).unwrap();
+    // The server takes one message, then is gone.
+    let (port, server) = serve(1);
+    let out = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["inject", "-r", "-f"])
+        .arg(&file)
+        .args(["-u", &format!("http://127.0.0.1:{port}/")])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let seen = server.join().unwrap();
+    let inflate = |body: &[u8]| {
+        let mut s = String::new();
+        flate2::read::ZlibDecoder::new(body)
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    assert_eq!(inflate(&seen[0].1), message(1).trim_end());
+    let left = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        left,
+        format!("{}\n{}", message(2).trim_end(), message(3).trim_end())
+    );
+    // Back: the two others, in order, and the file is gone.
+    let (port, server) = serve(2);
+    let out = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["inject", "-r", "-f"])
+        .arg(&file)
+        .args(["-u", &format!("http://127.0.0.1:{port}/")])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = server.join().unwrap();
+    let got: Vec<String> = seen.iter().map(|(_, b)| inflate(b)).collect();
+    assert_eq!(
+        got,
+        [
+            message(2).trim_end().to_owned(),
+            message(3).trim_end().to_owned()
+        ]
+    );
+    assert!(!file.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -6,3 +6,5 @@ pub mod protocol;
 pub mod run;
 #[cfg(test)]
 mod run_tests;
+pub mod schedule;
+pub mod status;

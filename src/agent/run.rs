@@ -19,9 +19,10 @@ use reqwest::Url;
 use tokio::sync::mpsc;
 
 use super::protocol::{
-    ContactAnswer, ContactRequest, NetDiscoveryJob, NetInventoryJob, Reply, ServerAnswer,
-    parse_contact_answer, parse_reply, parse_server_answer, prolog_request,
+    ContactAnswer, ContactRequest, ContactStatus, NetDiscoveryJob, NetInventoryJob, Reply,
+    ServerAnswer, parse_contact_answer, parse_reply, parse_server_answer, prolog_request,
 };
+use super::schedule::{self, Plan};
 use crate::discovery::{self, Block, SweepConfig, Targets};
 use crate::inventory::{self, state};
 use crate::mib::MibDb;
@@ -63,6 +64,8 @@ pub struct RunConfig {
     pub db: Arc<MibDb>,
     /// Limits of each server's spool.
     pub spool: Limits,
+    /// `--lazy`: skip a target whose planned run date is still to come.
+    pub lazy: bool,
 }
 
 /// Why a run did not go entirely well.
@@ -143,9 +146,49 @@ pub async fn run_once(config: &RunConfig) -> RunReport {
         }
     };
     for server in &config.servers {
-        run_server(config, &deviceid, &agentid, server, &mut report).await;
+        let name = crate::transport::url::redacted(server);
+        let dir = target_dir(config, server);
+        // A target never contacted is due at once; a stored plan is kept as it is.
+        let stored = schedule::load(&dir).unwrap_or_else(|e| {
+            tracing::warn!(target = %name, "cannot read the plan: {e}");
+            None
+        });
+        let mut plan = stored.unwrap_or(Plan {
+            max_delay: schedule::DEFAULT_MAX_DELAY,
+            next_run: schedule::now(),
+            backoff: 0,
+        });
+        if config.lazy && !plan.is_due(schedule::now()) {
+            report.done.push(format!(
+                "{name} is not ready yet, next server contact planned for {}",
+                schedule::display_date(plan.next_run)
+            ));
+            continue;
+        }
+        let contact = run_server(config, &deviceid, &agentid, server, &mut report).await;
+        plan.after_run(schedule::now(), contact.max_delay, &mut schedule::random);
+        if let Some(delay) = contact.come_back_after {
+            plan.come_back_after(schedule::now(), delay);
+        }
+        if let Err(source) = schedule::save(&dir, &plan) {
+            report.errors.push(RunError::Io {
+                what: format!("plan of {name}"),
+                source,
+            });
+        }
     }
     report
+}
+
+/// What a server contact told about the schedule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Contact {
+    /// The server answered the PROLOG or CONTACT usably.
+    pub answered: bool,
+    /// Its PROLOG_FREQ or CONTACT expiration, in seconds.
+    pub max_delay: Option<u64>,
+    /// A GLPI `pending` answer: ask again after this many seconds.
+    pub come_back_after: Option<u64>,
 }
 
 fn wants(config: &RunConfig, task: &str) -> bool {
@@ -190,8 +233,20 @@ fn run_local(config: &RunConfig, deviceid: &str, local: &str) -> Result<(), RunE
     state::write_atomically(&file, text.as_bytes()).map_err(io(file.display().to_string()))
 }
 
-/// The spool directory of a server: its URL with `/` and `:` made safe.
+/// The spool directory of a server.
 fn spool_dir(config: &RunConfig, server: &Url) -> PathBuf {
+    target_dir(config, server).join("spool")
+}
+
+/// The state directory of a server target: `<vardir>/targets/<its URL with / and : made safe>`.
+#[must_use]
+pub fn target_dir(config: &RunConfig, server: &Url) -> PathBuf {
+    target_dir_in(&config.vardir, server)
+}
+
+/// [`target_dir`] from the state directory alone.
+#[must_use]
+pub fn target_dir_in(vardir: &std::path::Path, server: &Url) -> PathBuf {
     let key: String = server
         .as_str()
         .chars()
@@ -203,7 +258,7 @@ fn spool_dir(config: &RunConfig, server: &Url) -> PathBuf {
             }
         })
         .collect();
-    config.vardir.join("targets").join(key).join("spool")
+    vardir.join("targets").join(key)
 }
 
 /// Sends through the spool: the message is kept, then everything kept is sent in order.
@@ -280,7 +335,8 @@ async fn run_server(
     agentid: &str,
     server: &Url,
     report: &mut RunReport,
-) {
+) -> Contact {
+    let mut contact_out = Contact::default();
     let name = crate::transport::url::redacted(server);
     let client = match Client::new(config.transport.clone()) {
         Ok(c) => c,
@@ -289,14 +345,14 @@ async fn run_server(
                 server: name,
                 source,
             });
-            return;
+            return contact_out;
         }
     };
     let spool = match Spool::open(spool_dir(config, server), config.spool) {
         Ok(s) => s,
         Err(e) => {
             report.errors.push(e.into());
-            return;
+            return contact_out;
         }
     };
     let mut sender = Sender {
@@ -310,7 +366,7 @@ async fn run_server(
     // What an earlier run could not deliver goes first.
     if let Err(e) = sender.flush().await {
         report.errors.push(e);
-        return;
+        return contact_out;
     }
     if sender.sent > 0 {
         report
@@ -318,9 +374,7 @@ async fn run_server(
             .push(format!("{name}: {} kept result(s) delivered", sender.sent));
     }
     let agentid = sender.agentid;
-    let target_dir = spool_dir(config, server)
-        .parent()
-        .map_or_else(|| config.vardir.clone(), std::path::Path::to_path_buf);
+    let target_dir = target_dir(config, server);
     let glpi_marker = target_dir.join("glpi-native");
     let headers = [("GLPI-Agent-ID", agentid)];
     let mut contact: Option<ContactAnswer> = None;
@@ -357,7 +411,7 @@ async fn run_server(
                     server: name,
                     source,
                 });
-                return;
+                return contact_out;
             }
         }
     }
@@ -375,11 +429,15 @@ async fn run_server(
                     server: name,
                     source,
                 });
-                return;
+                return contact_out;
             }
         };
         match parse_server_answer(answer.body.as_bytes()) {
-            Ok(ServerAnswer::Legacy(r)) => reply = Some(r),
+            Ok(ServerAnswer::Legacy(r)) => {
+                contact_out.answered = true;
+                contact_out.max_delay = r.prolog_freq.map(|h| u64::from(h) * 3600);
+                reply = Some(r);
+            }
             Ok(ServerAnswer::Glpi(answer)) => {
                 if let Err(source) = state::write_atomically(&glpi_marker, b"1\n") {
                     report.errors.push(RunError::Io {
@@ -394,11 +452,33 @@ async fn run_server(
                     server: name,
                     message: e.to_string(),
                 });
-                return;
+                return contact_out;
             }
         }
     }
     if let Some(answer) = &contact {
+        contact_out.answered = true;
+        contact_out.max_delay = answer.expiration().map(|d| d.as_secs());
+        match answer.status {
+            ContactStatus::Ok => {}
+            ContactStatus::Pending => {
+                contact_out.come_back_after = contact_out.max_delay;
+                report
+                    .done
+                    .push(format!("{name}: the server says to come back later"));
+                return contact_out;
+            }
+            ContactStatus::Error | ContactStatus::Other(_) => {
+                report.errors.push(RunError::Reply {
+                    server: name,
+                    message: answer
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| "the server answered with an error".to_owned()),
+                });
+                return contact_out;
+            }
+        }
         let planned = answer.plan(&config.tasks, config.force);
         if planned.iter().any(|t| t == "inventory") {
             // GLPI-native: the JSON inventory, partial when sections did not change (one
@@ -435,14 +515,17 @@ async fn run_server(
                         server: name,
                         source,
                     });
-                    return;
+                    return contact_out;
                 }
             }
         }
     }
     let Some(reply) = reply else {
-        return;
+        return contact_out;
     };
+    if contact_out.max_delay.is_none() {
+        contact_out.max_delay = reply.prolog_freq.map(|h| u64::from(h) * 3600);
+    }
     for e in &reply.errors {
         tracing::warn!(server = %name, "the server says: {e}");
     }
@@ -490,6 +573,7 @@ async fn run_server(
             }
         }
     }
+    contact_out
 }
 
 async fn netdiscovery_job(

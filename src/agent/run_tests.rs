@@ -82,6 +82,7 @@ fn config(server: &FakeServer, vardir: &std::path::Path) -> (RunConfig, Tree) {
         tasks: TASKS.iter().map(|t| (*t).to_owned()).collect(),
         db: Arc::new(MibDb::bundled().expect("mibs").clone()),
         spool: Limits::default(),
+        lazy: false,
     };
     (config, tree)
 }
@@ -193,7 +194,9 @@ fn walk_count(dir: &std::path::Path) -> usize {
             if p.is_dir() {
                 walk_count(&p)
             } else {
-                usize::from(p.extension().is_some_and(|x| x == "xml" || x == "json"))
+                let spooled = p.extension().is_some_and(|x| x == "xml" || x == "json")
+                    && p.parent().is_some_and(|d| d.ends_with("spool"));
+                usize::from(spooled)
             }
         })
         .sum()
@@ -256,4 +259,89 @@ async fn a_glpi_server_gets_contact_and_json_inventories() {
     assert!(second["content"].get("hardware").is_some());
     assert!(second["content"].get("operatingsystem").is_none());
     std::fs::remove_dir_all(&vardir).ok();
+}
+
+#[tokio::test]
+async fn lazy_runs_skip_a_target_until_its_planned_date() {
+    let server = FakeServer::start(|r, _| {
+        if body(r).contains("<QUERY>PROLOG</QUERY>") {
+            return Canned::ok(
+                "application/xml",
+                "<REPLY><PROLOG_FREQ>24</PROLOG_FREQ></REPLY>",
+            );
+        }
+        Canned::ok("application/xml", "<REPLY></REPLY>")
+    })
+    .await;
+    let vardir = std::env::temp_dir().join(format!("sonde-agent-lazy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&vardir);
+    let (mut cfg, _tree) = config(&server, &vardir);
+    cfg.lazy = true;
+    cfg.tasks = vec!["netdiscovery".to_owned()];
+    // Never contacted: due at once, even lazily.
+    let before = super::schedule::now();
+    let report = run_once(&cfg).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(server.requests().len(), 1);
+    let dir = super::run::target_dir(&cfg, &cfg.servers[0]);
+    let plan = super::schedule::load(&dir).expect("read").expect("a plan");
+    // PROLOG_FREQ 24: the next contact 23 to 24 hours later.
+    assert_eq!(plan.max_delay, 86_400);
+    let ahead = plan.next_run - before;
+    assert!((82_800..=86_400 + 5).contains(&ahead), "{ahead}");
+    // Lazy again: not ready, nothing sent, the plan unchanged.
+    let report = run_once(&cfg).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(server.requests().len(), 1);
+    assert!(
+        report.done[0].contains("is not ready yet, next server contact planned for"),
+        "{:?}",
+        report.done
+    );
+    assert_eq!(super::schedule::load(&dir).expect("read"), Some(plan));
+    // Not lazy: runs anyway.
+    cfg.lazy = false;
+    run_once(&cfg).await;
+    assert_eq!(server.requests().len(), 2);
+    // Lazy with a date in the past: runs.
+    let mut due = plan;
+    due.next_run = before - 10;
+    super::schedule::save(&dir, &due).expect("save");
+    cfg.lazy = true;
+    run_once(&cfg).await;
+    assert_eq!(server.requests().len(), 3);
+    let _ = std::fs::remove_dir_all(&vardir);
+}
+
+#[tokio::test]
+async fn a_pending_glpi_answer_sets_the_next_contact_and_runs_nothing() {
+    let server = FakeServer::start(|_, _| {
+        Canned::ok(
+            "application/json",
+            r#"{"status":"pending","expiration":"2m"}"#,
+        )
+    })
+    .await;
+    let vardir = std::env::temp_dir().join(format!("sonde-agent-pending-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&vardir);
+    let (mut cfg, _tree) = config(&server, &vardir);
+    cfg.force = true;
+    let before = super::schedule::now();
+    let report = run_once(&cfg).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(
+        report.done,
+        [format!(
+            "{}: the server says to come back later",
+            cfg.servers[0]
+        )]
+    );
+    // Only the PROLOG: no inventory although forced.
+    assert_eq!(server.requests().len(), 1);
+    let dir = super::run::target_dir(&cfg, &cfg.servers[0]);
+    let plan = super::schedule::load(&dir).expect("read").expect("a plan");
+    let ahead = plan.next_run - before;
+    assert!((120..=125).contains(&ahead), "{ahead}");
+    assert_eq!(plan.max_delay, 120);
+    let _ = std::fs::remove_dir_all(&vardir);
 }

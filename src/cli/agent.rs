@@ -257,7 +257,6 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     }
     for (given, what) in [
         (args.daemon, "--daemon"),
-        (args.lazy, "--lazy"),
         (args.listen, "--listen"),
         (args.setup, "--setup"),
         (args.set_forcerun, "--set-forcerun"),
@@ -338,6 +337,7 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         tasks,
         db,
         spool: Limits::default(),
+        lazy: args.lazy,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(async {

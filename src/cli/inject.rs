@@ -129,7 +129,8 @@ pub(crate) fn run(args: InjectArgs) -> anyhow::Result<ExitCode> {
             let Some(client) = clients.get(&agent) else {
                 continue;
             };
-            let outcome = inject::send(client, &url, &name, &bytes).await;
+            let rest_to = path.as_deref().filter(|_| args.remove);
+            let outcome = inject::send_all(client, &url, &name, &bytes, rest_to).await;
             if outcome.is_ok()
                 && args.remove
                 && let Some(p) = &path

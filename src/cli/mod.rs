@@ -31,6 +31,8 @@ mod logging;
 pub mod netdiscovery;
 /// Options of `netinventory` (`fusioninventory-netinventory`).
 pub mod netinventory;
+/// `--save DIR` output files.
+mod save;
 /// Options of `simulate`: serve walk files as SNMP agents.
 pub mod simulate;
 

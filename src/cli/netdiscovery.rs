@@ -421,8 +421,8 @@ async fn progress_line(p: Arc<Progress>) {
 struct Output {
     format: OutputFormat,
     sink: Box<dyn std::io::Write>,
-    /// With --save: the partial file and its final name.
-    save: Option<(PathBuf, PathBuf)>,
+    /// With --save: the file being written.
+    save: Option<super::save::Saved>,
     header: bool,
     /// Table rows of `--inventory`, printed after the discovery rows.
     inventory_rows: Vec<String>,
@@ -430,28 +430,12 @@ struct Output {
 
 impl Output {
     fn new(args: &NetdiscoveryArgs) -> anyhow::Result<Self> {
-        let mut save = None;
-        let sink: Box<dyn std::io::Write> = match &args.save {
-            Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-                let secs = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs());
-                let ext = match args.format {
-                    OutputFormat::Xml => "xml",
-                    OutputFormat::Json => "json",
-                    OutputFormat::Table => "txt",
-                };
-                let path = dir.join(format!("netdiscovery-{secs}-{}.{ext}", std::process::id()));
-                let partial = path.with_extension(format!("{ext}.partial"));
-                let file = std::fs::File::create(&partial)
-                    .with_context(|| format!("cannot create {}", partial.display()))?;
-                save = Some((partial, path));
-                Box::new(std::io::BufWriter::new(file))
-            }
-            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        let ext = match args.format {
+            OutputFormat::Xml => "xml",
+            OutputFormat::Json => "json",
+            OutputFormat::Table => "txt",
         };
+        let (sink, save) = super::save::sink(args.save.as_deref(), "netdiscovery", ext)?;
         Ok(Self {
             format: args.format,
             sink,
@@ -525,11 +509,8 @@ impl Output {
             }
         }
         self.sink.flush()?;
-        if let Some((partial, path)) = self.save.take() {
-            std::fs::rename(&partial, &path).with_context(|| {
-                format!("cannot rename {} to {}", partial.display(), path.display())
-            })?;
-            tracing::info!(file = %path.display(), "results saved");
+        if let Some(saved) = self.save.take() {
+            saved.commit()?;
         }
         Ok(())
     }

@@ -104,6 +104,10 @@ pub struct NetinventoryArgs {
     /// Also print the START and END control messages.
     #[arg(long, help_heading = "Output")]
     pub control: bool,
+    /// Write the results of the run to one file in DIR (netinventory-<time>-<pid>.xml|json|txt)
+    /// instead of printing them; `sonde inject` sends such a file message by message.
+    #[arg(short = 's', long, value_name = "DIR", help_heading = "Output")]
+    pub save: Option<PathBuf>,
     /// More log output on stderr (repeatable).
     #[arg(long, action = ArgAction::Count, help_heading = "Output")]
     pub debug: u8,
@@ -213,7 +217,12 @@ async fn inventory_all(args: NetinventoryArgs, jobs: Vec<Job>) -> anyhow::Result
     ));
     let first_id = args.id.unwrap_or(0);
     let envelope = Envelope::cli_netinventory();
-    let mut out = std::io::BufWriter::new(std::io::stdout());
+    let ext = match args.format {
+        OutputFormat::Xml => "xml",
+        OutputFormat::Json => "json",
+        OutputFormat::Table => "txt",
+    };
+    let (mut out, saved) = super::save::sink(args.save.as_deref(), "netinventory", ext)?;
     if args.control && args.format == OutputFormat::Xml {
         out.write_all(envelope.start().as_bytes())?;
     }
@@ -290,6 +299,9 @@ async fn inventory_all(args: NetinventoryArgs, jobs: Vec<Job>) -> anyhow::Result
         out.write_all(envelope.end().as_bytes())?;
     }
     out.flush()?;
+    if let Some(saved) = saved {
+        saved.commit()?;
+    }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -136,7 +136,65 @@ pub async fn send(
     Ok(())
 }
 
-/// Reads and sends a file; with `remove`, deletes it once delivered.
+/// The documents of a file: a file holding a stream of XML messages (`netdiscovery --save`,
+/// `netinventory --save`: START, one message per device, END) gives each `<REQUEST>` document
+/// in order; any other file is one document.
+#[must_use]
+pub fn documents(bytes: &[u8]) -> Vec<&[u8]> {
+    const END: &[u8] = b"</REQUEST>";
+    let ends: Vec<usize> = bytes
+        .windows(END.len())
+        .enumerate()
+        .filter(|(_, w)| *w == END)
+        .map(|(i, _)| i + END.len())
+        .collect();
+    if ends.len() < 2 {
+        return vec![bytes];
+    }
+    let mut out = Vec::with_capacity(ends.len());
+    let mut start = 0;
+    for end in ends {
+        out.push(bytes[start..end].trim_ascii());
+        start = end;
+    }
+    let rest = bytes[start..].trim_ascii();
+    if !rest.is_empty() {
+        // Trailing text is sent as it is: the server judges it.
+        out.push(rest);
+    }
+    out
+}
+
+/// Sends each message of a document in order (see [`documents`]). With `rest_to`, when the
+/// server fails part-way, that file is rewritten with only the messages it did not
+/// acknowledge, so that a later attempt sends each message once.
+pub async fn send_all(
+    client: &Client,
+    url: &Url,
+    name: &str,
+    bytes: &[u8],
+    rest_to: Option<&Path>,
+) -> Result<(), InjectError> {
+    let docs = documents(bytes);
+    for (i, doc) in docs.iter().enumerate() {
+        if let Err(e) = send(client, url, name, doc).await {
+            if let Some(path) = rest_to.filter(|_| i > 0) {
+                let rest = docs[i..].join(&b"\n"[..]);
+                crate::inventory::state::write_atomically(path, &rest).map_err(|source| {
+                    InjectError::Read {
+                        path: name.to_owned(),
+                        source,
+                    }
+                })?;
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Reads and sends a file ([`send_all`]); with `remove`, deletes it once delivered, or keeps
+/// only what was not delivered.
 pub async fn send_file(
     client: &Client,
     url: &Url,
@@ -148,9 +206,37 @@ pub async fn send_file(
         path: name.clone(),
         source,
     })?;
-    send(client, url, &name, &decoded(bytes)).await?;
+    send_all(client, url, &name, &decoded(bytes), remove.then_some(path)).await?;
     if remove {
         std::fs::remove_file(path).map_err(|source| InjectError::Read { path: name, source })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::documents;
+
+    #[test]
+    fn a_message_stream_is_split_into_its_documents() {
+        let one = b"<?xml version=\"1.0\"?>\n<REQUEST><QUERY>INVENTORY</QUERY></REQUEST>\n";
+        assert_eq!(documents(one), [&one[..]]);
+        let stream = b"<?xml version=\"1.0\"?>\n<REQUEST><A/></REQUEST>\n<?xml version=\"1.0\"?>\n<REQUEST><B/></REQUEST>\n\n<REQUEST><C/></REQUEST>\n";
+        let docs: Vec<String> = documents(stream)
+            .iter()
+            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .collect();
+        assert_eq!(
+            docs,
+            [
+                "<?xml version=\"1.0\"?>\n<REQUEST><A/></REQUEST>",
+                "<?xml version=\"1.0\"?>\n<REQUEST><B/></REQUEST>",
+                "<REQUEST><C/></REQUEST>"
+            ]
+        );
+        let trailing = b"<REQUEST/></REQUEST><REQUEST></REQUEST> junk";
+        assert_eq!(documents(trailing).last(), Some(&&b"junk"[..]));
+        assert_eq!(documents(b"{\"a\":1}"), [&b"{\"a\":1}"[..]]);
+        assert_eq!(documents(b""), [&b""[..]]);
+    }
 }

@@ -409,3 +409,51 @@ async fn snmp_v1_inventory_equals_file_mode() {
         sim.shutdown().await;
     }
 }
+
+/// `--save DIR`: the run's messages go to one file instead of standard output, byte for byte
+/// what would have been printed (START and END with `--control`).
+#[test]
+fn save_writes_the_run_to_one_file() {
+    let walk = walk_file("resources/walks/sample2.walk");
+    let printed = sonde(&[
+        "netinventory",
+        "--control",
+        "--file",
+        walk.to_str().unwrap(),
+    ]);
+    assert!(printed.status.success());
+    let dir = std::env::temp_dir().join(format!("sonde-it-ni-save-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = sonde(&[
+        "netinventory",
+        "--control",
+        "--file",
+        walk.to_str().unwrap(),
+        "--save",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("netinventory-") && name.ends_with(".xml"),
+        "{name}"
+    );
+    assert_eq!(std::fs::read(&files[0]).unwrap(), printed.stdout);
+    assert_eq!(
+        String::from_utf8_lossy(&printed.stdout)
+            .matches("</REQUEST>")
+            .count(),
+        3
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
