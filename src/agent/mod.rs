@@ -2,6 +2,9 @@
 //! the messages ([`protocol`]) and one run over the targets ([`run`]); scheduling and the
 //! daemon come later.
 
+pub mod daemon;
+mod jobs;
+pub mod managed;
 pub mod protocol;
 pub mod run;
 #[cfg(test)]

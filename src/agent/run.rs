@@ -11,26 +11,21 @@
 //! as `<deviceid>.ocs` (`.json`, `.html`) in the directory, or to standard output for `-`.
 
 use std::io::Write as _;
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use reqwest::Url;
-use tokio::sync::mpsc;
 
+use super::jobs::{Sender, netdiscovery_job, netinventory_job};
 use super::protocol::{
-    ContactAnswer, ContactRequest, ContactStatus, NetDiscoveryJob, NetInventoryJob, Reply,
-    ServerAnswer, parse_contact_answer, parse_reply, parse_server_answer, prolog_request,
+    ContactAnswer, ContactRequest, ContactStatus, Reply, ServerAnswer, parse_contact_answer,
+    parse_reply, parse_server_answer, prolog_request,
 };
 use super::schedule::{self, Plan};
-use crate::discovery::{self, Block, SweepConfig, Targets};
 use crate::inventory::{self, state};
 use crate::mib::MibDb;
 use crate::model::local::LocalInventory;
-use crate::netinventory::{InventoryOptions, inventory};
-use crate::report::netdiscovery::{Envelope, QUERY_NETDISCOVERY, QUERY_SNMPQUERY};
-use crate::report::{inventory as inv_report, netinventory};
-use crate::snmp::{Target, Version};
+use crate::report::inventory as inv_report;
 use crate::transport::spool::{Limits, Spool, SpoolError};
 use crate::transport::{BodyFormat, Client, PostOptions, TransportConfig, TransportError};
 
@@ -112,16 +107,10 @@ pub struct RunReport {
 /// Runs every target once.
 pub async fn run_once(config: &RunConfig) -> RunReport {
     let mut report = RunReport::default();
-    let hostname = std::fs::read_to_string(config.inventory.root.join("proc/sys/kernel/hostname"))
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default();
-    let deviceid = match state::device_id(&config.vardir, &hostname, std::time::SystemTime::now()) {
+    let deviceid = match device_id(config) {
         Ok(id) => id,
-        Err(source) => {
-            report.errors.push(RunError::Io {
-                what: format!("deviceid in {}", config.vardir.display()),
-                source,
-            });
+        Err(e) => {
+            report.errors.push(e);
             return report;
         }
     };
@@ -135,13 +124,10 @@ pub async fn run_once(config: &RunConfig) -> RunReport {
     if config.servers.is_empty() {
         return report;
     }
-    let agentid = match state::agent_id(&config.vardir) {
+    let agentid = match agent_id(config) {
         Ok(id) => id,
-        Err(source) => {
-            report.errors.push(RunError::Io {
-                what: format!("agentid in {}", config.vardir.display()),
-                source,
-            });
+        Err(e) => {
+            report.errors.push(e);
             return report;
         }
     };
@@ -191,6 +177,27 @@ pub struct Contact {
     pub come_back_after: Option<u64>,
 }
 
+/// The DEVICEID (created on first use from the host name and the date).
+pub fn device_id(config: &RunConfig) -> Result<String, RunError> {
+    let hostname = std::fs::read_to_string(config.inventory.root.join("proc/sys/kernel/hostname"))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    state::device_id(&config.vardir, &hostname, std::time::SystemTime::now()).map_err(|source| {
+        RunError::Io {
+            what: format!("deviceid in {}", config.vardir.display()),
+            source,
+        }
+    })
+}
+
+/// The agent id sent as `GLPI-Agent-ID` (created on first use).
+pub fn agent_id(config: &RunConfig) -> Result<String, RunError> {
+    state::agent_id(&config.vardir).map_err(|source| RunError::Io {
+        what: format!("agentid in {}", config.vardir.display()),
+        source,
+    })
+}
+
 fn wants(config: &RunConfig, task: &str) -> bool {
     config.tasks.iter().any(|t| t == task)
 }
@@ -202,7 +209,7 @@ fn collect_inventory(config: &RunConfig, deviceid: &str) -> LocalInventory {
     inv
 }
 
-fn run_local(config: &RunConfig, deviceid: &str, local: &str) -> Result<(), RunError> {
+pub(super) fn run_local(config: &RunConfig, deviceid: &str, local: &str) -> Result<(), RunError> {
     if !wants(config, "inventory") {
         return Ok(());
     }
@@ -261,75 +268,7 @@ pub fn target_dir_in(vardir: &std::path::Path, server: &Url) -> PathBuf {
     vardir.join("targets").join(key)
 }
 
-/// Sends through the spool: the message is kept, then everything kept is sent in order.
-struct Sender<'a> {
-    client: &'a Client,
-    server: &'a Url,
-    /// `GLPI-Agent-ID`, sent with JSON messages.
-    agentid: &'a str,
-    spool: Spool,
-    /// Set once the server failed: later messages are only kept.
-    down: bool,
-    sent: usize,
-}
-
-impl Sender<'_> {
-    async fn send(
-        &mut self,
-        kind: &str,
-        format: BodyFormat,
-        message: &[u8],
-    ) -> Result<(), RunError> {
-        let ext = if format == BodyFormat::Json {
-            "json"
-        } else {
-            "xml"
-        };
-        self.spool.push(kind, ext, message)?;
-        self.flush().await
-    }
-
-    async fn flush(&mut self) -> Result<(), RunError> {
-        if self.down {
-            return Ok(());
-        }
-        let (client, server, agentid) = (self.client, self.server, self.agentid);
-        let (n, err) = self
-            .spool
-            .deliver(|item, bytes| async move {
-                let json = item.format == "json";
-                let headers = [("GLPI-Agent-ID", agentid)];
-                let options = PostOptions {
-                    format: if json {
-                        BodyFormat::Json
-                    } else {
-                        BodyFormat::Xml
-                    },
-                    compression: None,
-                    headers: if json { &headers[..] } else { &[] },
-                };
-                client
-                    .post_with(server, &bytes, &options)
-                    .await
-                    .map(|_| ())
-                    .map_err(|source| RunError::Server {
-                        server: crate::transport::url::redacted(server),
-                        source,
-                    })
-            })
-            .await;
-        self.sent += n;
-        match err {
-            Some(e) => {
-                self.down = true;
-                Err(e)
-            }
-            None => Ok(()),
-        }
-    }
-}
-
-async fn run_server(
+pub(super) async fn run_server(
     config: &RunConfig,
     deviceid: &str,
     agentid: &str,
@@ -574,145 +513,4 @@ async fn run_server(
         }
     }
     contact_out
-}
-
-async fn netdiscovery_job(
-    config: &RunConfig,
-    deviceid: &str,
-    job: &NetDiscoveryJob,
-    sender: &mut Sender<'_>,
-) -> Result<(), RunError> {
-    if let Err(e) = job.check() {
-        tracing::warn!("NETDISCOVERY job skipped: {e}");
-        return Ok(());
-    }
-    let pid = job.pid.clone().unwrap_or_default();
-    let envelope = Envelope::new(deviceid, pid, QUERY_NETDISCOVERY);
-    let xml = BodyFormat::Xml;
-    let (ids, credentials): (Vec<String>, Vec<_>) = job
-        .credentials
-        .iter()
-        .map(|c| (c.id.clone().unwrap_or_default(), c.credential.clone()))
-        .unzip();
-    let mut first = true;
-    for range in &job.ranges {
-        sender
-            .send("netdiscovery", xml, envelope.start().as_bytes())
-            .await?;
-        if first {
-            sender
-                .send(
-                    "netdiscovery",
-                    xml,
-                    envelope.nbip(job.address_count()).as_bytes(),
-                )
-                .await?;
-            first = false;
-        }
-        let Ok(block) = Block::range(range.start, range.end) else {
-            continue;
-        };
-        let Ok(targets) = Targets::new(vec![block], Vec::new()) else {
-            continue;
-        };
-        let sweep = SweepConfig {
-            auth_ids: ids.clone(),
-            ports: range.ports_or_default(),
-            timeout: job.timeout(),
-            entity: range.entity.clone(),
-            ..SweepConfig::new(targets, credentials.clone(), Arc::clone(&config.db))
-        };
-        let built = discovery::build(sweep);
-        let (tx, mut rx) = mpsc::channel(256);
-        let engine = tokio::spawn(built.sweep.run(tx));
-        while let Some(host) = rx.recv().await {
-            if host.is_reportable() {
-                sender
-                    .send("netdiscovery", xml, envelope.device(&host).as_bytes())
-                    .await?;
-            }
-        }
-        let _ = engine.await;
-    }
-    sender
-        .send("netdiscovery", xml, envelope.end().as_bytes())
-        .await
-}
-
-async fn netinventory_job(
-    config: &RunConfig,
-    deviceid: &str,
-    job: &NetInventoryJob,
-    sender: &mut Sender<'_>,
-) -> Result<(), RunError> {
-    if let Err(e) = job.check() {
-        tracing::warn!("SNMPQUERY job skipped: {e}");
-        return Ok(());
-    }
-    let xml = BodyFormat::Xml;
-    let job_pid = job.pid.clone().unwrap_or_else(|| "1".to_owned());
-    let framed = super::protocol::sends_start_end(&[job]);
-    let job_envelope = Envelope::new(deviceid, job_pid.clone(), QUERY_SNMPQUERY);
-    if framed {
-        sender
-            .send("netinventory", xml, job_envelope.start().as_bytes())
-            .await?;
-    }
-    let snmp = crate::snmp::Client::default();
-    for device in &job.devices {
-        let envelope = Envelope::new(
-            deviceid,
-            device.pid.clone().unwrap_or_else(|| job_pid.clone()),
-            QUERY_SNMPQUERY,
-        );
-        let id = device.id.clone().unwrap_or_else(|| "0".to_owned());
-        let element = match (device.ip.parse::<IpAddr>(), job.device_credential(device)) {
-            (Ok(ip), Some(credential)) => {
-                let session = snmp.session(
-                    Target::new(
-                        SocketAddr::new(ip, device.port.unwrap_or(161)),
-                        credential.clone(),
-                    )
-                    .with_timeout(job.timeout())
-                    .with_retries(1),
-                );
-                let options = InventoryOptions {
-                    id: id.clone(),
-                    device_type: device.device_type(),
-                    peer: match ip {
-                        IpAddr::V4(v4) => Some(v4),
-                        IpAddr::V6(_) => None,
-                    },
-                    batch: credential.version() != Version::V1,
-                };
-                match inventory(&session, &config.db, &options).await {
-                    Ok(inv) => netinventory::device_element(&inv),
-                    Err(e) => netinventory::error_element(
-                        &id,
-                        &format!("SNMP communication error: {e}"),
-                        device.device_type(),
-                    ),
-                }
-            }
-            (Err(_), _) => netinventory::error_element(
-                &id,
-                &format!("invalid address {}", device.ip),
-                device.device_type(),
-            ),
-            (_, None) => netinventory::error_element(
-                &id,
-                "no credential for this device",
-                device.device_type(),
-            ),
-        };
-        sender
-            .send("netinventory", xml, envelope.result(element).as_bytes())
-            .await?;
-    }
-    if framed {
-        sender
-            .send("netinventory", xml, job_envelope.end().as_bytes())
-            .await?;
-    }
-    Ok(())
 }
