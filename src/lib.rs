@@ -21,6 +21,8 @@
 //! - [`transport`]: the HTTP(S) layer to GLPI servers: URL rules, compression, TLS trust and
 //!   pinning, authentication, redirects, reply decoding, classified errors, retries; the spool of
 //!   results waiting for a server.
+//! - [`wakeonlan`]: Wake-on-LAN magic packets, as raw Ethernet frames or UDP broadcasts, each
+//!   method falling back to the next.
 //! - [`cli`]: everything about argv: subcommands, `fusioninventory-*` link names, logging, exit
 //!   codes. The only module that prints.
 //!
@@ -40,4 +42,5 @@ pub mod netinventory;
 pub mod report;
 pub mod snmp;
 pub mod transport;
+pub mod wakeonlan;
 pub mod walk;

@@ -71,7 +71,7 @@ fn unimplemented_message(sub: &str, args: &[&str]) -> String {
 }
 
 /// Options each subcommand's `--help` must list.
-const OPTIONS: [(&str, &[&str]); 7] = [
+const OPTIONS: [(&str, &[&str]); 8] = [
     (
         "netdiscovery",
         &[
@@ -209,15 +209,20 @@ const OPTIONS: [(&str, &[&str]); 7] = [
         "simulate",
         &["--walk", "--listen", "--community", "--debug"],
     ),
+    (
+        "wakeonlan",
+        &["--mac", "--methods", "--broadcast", "--port", "--debug"],
+    ),
 ];
 
 /// FusionInventory link names and the subcommand each one runs.
-const LINKS: [(&str, &str); 5] = [
+const LINKS: [(&str, &str); 6] = [
     ("netdiscovery", "netdiscovery"),
     ("netinventory", "netinventory"),
     ("inventory", "inventory"),
     ("injector", "inject"),
     ("agent", "agent"),
+    ("wakeonlan", "wakeonlan"),
 ];
 
 fn valid_args(sub: &str) -> &'static [&'static str] {
@@ -395,6 +400,31 @@ fn links_run_their_subcommand() {
                 "{}",
                 stderr(&out)
             );
+            continue;
+        }
+        if sub == "wakeonlan" {
+            // To a listener on loopback, never the real broadcast address.
+            let listener = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            listener
+                .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            let port = listener.local_addr().unwrap().port().to_string();
+            let out = run(
+                &link,
+                &[
+                    "--mac",
+                    "00:1a:2b:3c:4d:5e",
+                    "--methods",
+                    "udp",
+                    "--broadcast",
+                    "127.0.0.1",
+                    "--port",
+                    &port,
+                ],
+            );
+            assert_eq!(out.status.code(), Some(0), "{tool}: {}", stderr(&out));
+            let mut buf = [0u8; 512];
+            assert_eq!(listener.recv_from(&mut buf).unwrap().0, 102);
             continue;
         }
         if sub == "inventory" {
@@ -601,7 +631,7 @@ fn link_usage_errors_name_the_link() {
 #[test]
 fn other_link_names_behave_as_sonde() {
     let dir = TempDir::new("other");
-    let link = dir.link("fusioninventory-wakeonlan");
+    let link = dir.link("fusioninventory-esx");
     let out = run(&link, &["agent", "--daemon"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr(&out).trim(), "agent --daemon: not yet implemented");

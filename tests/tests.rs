@@ -26,5 +26,8 @@ mod snmp_client;
 mod snmpd;
 /// Shared helpers: loading the bundled walks, spawning the binary.
 mod util;
+/// Wake-on-LAN: the command to a loopback listener, exit codes, the fallback without
+/// CAP_NET_RAW, raw frames read back in a private namespace.
+mod wakeonlan;
 /// Walk files: every bundled walk parses, write/read round trips, anonymisation.
 mod walks;

@@ -11,3 +11,5 @@ pub mod run;
 mod run_tests;
 pub mod schedule;
 pub mod status;
+/// The WAKEONLAN task of a run.
+mod wakeonlan;

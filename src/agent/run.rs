@@ -6,7 +6,8 @@
 //! protocol: CONTACT on later runs, the inventory as JSON, partial when sections did not
 //! change, and the XML PROLOG only when the glpiinventory plugin serves network tasks); then the
 //! local inventory when the server asks for it (`RESPONSE` = `SEND`) or when forced; then every NETDISCOVERY and SNMPQUERY job, each message written to the spool before it
-//! is sent and removed once the server has it. When the server stops answering, the remaining
+//! is sent and removed once the server has it. WAKEONLAN jobs wake their machines and send
+//! nothing back. When the server stops answering, the remaining
 //! messages stay in the spool for the next run. For a local target: the inventory is written
 //! as `<deviceid>.ocs` (`.json`, `.html`) in the directory, or to standard output for `-`.
 
@@ -28,9 +29,10 @@ use crate::model::local::LocalInventory;
 use crate::report::inventory as inv_report;
 use crate::transport::spool::{Limits, Spool, SpoolError};
 use crate::transport::{BodyFormat, Client, PostOptions, TransportConfig, TransportError};
+use crate::wakeonlan::WakeConfig;
 
 /// Tasks the agent knows.
-pub const TASKS: [&str; 3] = ["inventory", "netdiscovery", "netinventory"];
+pub const TASKS: [&str; 4] = ["inventory", "netdiscovery", "netinventory", "wakeonlan"];
 
 /// What one run does.
 #[derive(Clone)]
@@ -61,6 +63,8 @@ pub struct RunConfig {
     pub spool: Limits,
     /// `--lazy`: skip a target whose planned run date is still to come.
     pub lazy: bool,
+    /// How WAKEONLAN jobs send (methods, UDP destination).
+    pub wakeonlan: WakeConfig,
 }
 
 /// Why a run did not go entirely well.
@@ -437,7 +441,7 @@ pub(super) async fn run_server(
         }
         let network = planned
             .iter()
-            .any(|t| t == "netdiscovery" || t == "netinventory");
+            .any(|t| t == "netdiscovery" || t == "netinventory" || t == "wakeonlan");
         if network && answer.needs_prolog(&planned) {
             // Network jobs still come in the XML PROLOG reply of the glpiinventory plugin.
             let prolog = prolog_request(deviceid, None);
@@ -471,8 +475,10 @@ pub(super) async fn run_server(
     for option in reply.unsupported_options() {
         tracing::warn!(server = %name, "task {option} is not supported by sonde; skipped");
     }
-    if !reply.wakeonlan_jobs().is_empty() {
-        tracing::warn!(server = %name, "task WAKEONLAN is not supported by sonde yet; skipped");
+    let wake_jobs = reply.wakeonlan_jobs();
+    if !wake_jobs.is_empty() && wants(config, "wakeonlan") {
+        let done = super::wakeonlan::run_jobs(&name, &wake_jobs, &config.wakeonlan);
+        report.done.extend(done);
     }
     if contact.is_none()
         && wants(config, "inventory")

@@ -1,6 +1,7 @@
 //! One agent run against a fake GLPI server on loopback: PROLOG, the inventory, a NETDISCOVERY
 //! job over a simulated device and an SNMPQUERY job, message by message; a server that fails
-//! mid-run leaves the rest in the spool, delivered in order on the next run.
+//! mid-run leaves the rest in the spool, delivered in order on the next run; a WAKEONLAN job
+//! whose magic packets reach a UDP listener on loopback.
 
 use std::io::Read as _;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::snmp::{AgentOptions, Communities, Mib, Simulator, Value, Varbind};
 use crate::transport::TransportConfig;
 use crate::transport::spool::Limits;
 use crate::transport::tests::server::{Canned, FakeServer, Recorded};
+use crate::wakeonlan::{MacAddress, Method, WakeConfig, magic_packet};
 
 fn body(r: &Recorded) -> String {
     let mut out = String::new();
@@ -83,6 +85,13 @@ fn config(server: &FakeServer, vardir: &std::path::Path) -> (RunConfig, Tree) {
         db: Arc::new(MibDb::bundled().expect("mibs").clone()),
         spool: Limits::default(),
         lazy: false,
+        // Never a frame or a broadcast on this host's network: no interface qualifies for the
+        // ethernet method, and the udp one aims at loopback.
+        wakeonlan: WakeConfig {
+            methods: vec![Method::Ethernet, Method::Udp],
+            udp_destination: "127.0.0.1:9".parse().expect("addr"),
+            interfaces: Some(Vec::new()),
+        },
     };
     (config, tree)
 }
@@ -344,4 +353,56 @@ async fn a_pending_glpi_answer_sets_the_next_contact_and_runs_nothing() {
     assert!((120..=125).contains(&ahead), "{ahead}");
     assert_eq!(plan.max_delay, 120);
     let _ = std::fs::remove_dir_all(&vardir);
+}
+
+#[tokio::test]
+async fn a_wakeonlan_job_sends_magic_packets_and_nothing_to_the_server() {
+    let listener = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    listener
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .expect("timeout");
+    let reply = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<REPLY>\
+<OPTION><NAME>WAKEONLAN</NAME><PARAM MAC=\"00:1a:2b:3c:4d:5e\"/><PARAM MAC=\"nonsense\"/></OPTION>\
+<OPTION><NAME>WAKEONLAN</NAME><PARAM MAC=\"00-1A-2B-3C-4D-5F\"/></OPTION>\
+<PROLOG_FREQ>24</PROLOG_FREQ></REPLY>";
+    let server = FakeServer::start(move |_, _| Canned::ok("application/xml", reply)).await;
+    let vardir = std::env::temp_dir().join(format!("sonde-agent-wol-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&vardir);
+    let (mut cfg, _tree) = config(&server, &vardir);
+    cfg.wakeonlan.udp_destination = listener.local_addr().expect("addr");
+
+    let report = run_once(&cfg).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let macs = ["00:1a:2b:3c:4d:5e", "00:1a:2b:3c:4d:5f"];
+    for mac in macs {
+        let mac: MacAddress = mac.parse().expect("mac");
+        let mut buf = [0u8; 512];
+        let (n, _) = listener.recv_from(&mut buf).expect("a magic packet");
+        assert_eq!(buf[..n], magic_packet(mac));
+        assert!(
+            report
+                .done
+                .iter()
+                .any(|l| l.contains(&format!("WAKEONLAN {mac}: sent by udp to 127.0.0.1:"))),
+            "{:?}",
+            report.done
+        );
+    }
+    let queries: Vec<String> = server.requests().iter().map(query).collect();
+    assert_eq!(queries, ["PROLOG"], "no result message for WAKEONLAN");
+
+    // Not among the allowed tasks: nothing is sent.
+    cfg.tasks.retain(|t| t != "wakeonlan");
+    let report = run_once(&cfg).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(!report.done.iter().any(|l| l.contains("WAKEONLAN")));
+    listener
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .expect("timeout");
+    let mut buf = [0u8; 512];
+    assert!(
+        listener.recv_from(&mut buf).is_err(),
+        "a packet without the task"
+    );
+    std::fs::remove_dir_all(&vardir).ok();
 }

@@ -338,6 +338,7 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         db,
         spool: Limits::default(),
         lazy: args.lazy,
+        wakeonlan: crate::wakeonlan::WakeConfig::default(),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(async {

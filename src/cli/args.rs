@@ -18,6 +18,7 @@ use super::inventory::InventoryArgs;
 use super::netdiscovery::NetdiscoveryArgs;
 use super::netinventory::NetinventoryArgs;
 use super::simulate::SimulateArgs;
+use super::wakeonlan::WakeonlanArgs;
 
 /// `sonde [SUBCOMMAND] [OPTIONS]`.
 #[derive(Debug, Parser)]
@@ -56,10 +57,12 @@ pub enum Command {
     Capture(CaptureArgs),
     /// Serve walk files as simulated SNMP agents.
     Simulate(SimulateArgs),
+    /// Wake machines by their MAC addresses; also `fusioninventory-wakeonlan`.
+    Wakeonlan(WakeonlanArgs),
 }
 
 /// The names of the subcommands, as typed on the command line.
-pub const SUBCOMMANDS: [&str; 7] = [
+pub const SUBCOMMANDS: [&str; 8] = [
     "netdiscovery",
     "netinventory",
     "inventory",
@@ -67,6 +70,7 @@ pub const SUBCOMMANDS: [&str; 7] = [
     "inject",
     "capture",
     "simulate",
+    "wakeonlan",
 ];
 
 /// The clap command of `sonde`, with `--version` of every subcommand printing `sonde <version>`.
@@ -110,6 +114,7 @@ impl Command {
             Command::Inject(a) => debug_only(a.debug),
             Command::Capture(a) => debug_only(a.debug),
             Command::Simulate(a) => debug_only(a.debug),
+            Command::Wakeonlan(a) => debug_only(a.debug),
         }
     }
 }

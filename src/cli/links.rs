@@ -10,12 +10,13 @@ use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
 /// Link names (without the `fusioninventory-` prefix) and the subcommand each one runs.
-pub const LINKS: [(&str, &str); 5] = [
+pub const LINKS: [(&str, &str); 6] = [
     ("netdiscovery", "netdiscovery"),
     ("netinventory", "netinventory"),
     ("inventory", "inventory"),
     ("injector", "inject"),
     ("agent", "agent"),
+    ("wakeonlan", "wakeonlan"),
 ];
 
 /// A FusionInventory tool name found in `argv[0]`.
@@ -195,6 +196,7 @@ mod tests {
             ("./fusioninventory-inventory", "inventory"),
             ("fusioninventory-injector", "inject"),
             ("fusioninventory-agent", "agent"),
+            ("/usr/bin/fusioninventory-wakeonlan", "wakeonlan"),
             ("netdiscovery", "netdiscovery"),
             ("/opt/bin/injector", "inject"),
             ("agent.exe", "agent"),
@@ -211,7 +213,7 @@ mod tests {
         for argv0 in [
             "sonde",
             "/usr/bin/sonde",
-            "fusioninventory-wakeonlan",
+            "fusioninventory-esx",
             "fusioninventory-inject",
             "capture",
             "",

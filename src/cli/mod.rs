@@ -35,6 +35,8 @@ pub mod netinventory;
 mod save;
 /// Options of `simulate`: serve walk files as SNMP agents.
 pub mod simulate;
+/// Options of `wakeonlan` (`fusioninventory-wakeonlan`).
+pub mod wakeonlan;
 
 use args::{Cli, Command};
 
@@ -104,6 +106,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Inject(a) => inject::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Wakeonlan(a) => wakeonlan::run(a),
     }
 }
 
@@ -166,7 +169,7 @@ mod tests {
 
     #[test]
     fn every_link_name_selects_its_subcommand() {
-        let cases: [(&str, &[&str]); 10] = [
+        let cases: [(&str, &[&str]); 12] = [
             (
                 "fusioninventory-netdiscovery",
                 &["--first", "1.2.3.4", "--last", "1.2.3.5"],
@@ -183,6 +186,11 @@ mod tests {
             ("injector", &["--stdin", "--url", "http://glpi/"]),
             ("fusioninventory-agent", &["--server", "http://glpi/"]),
             ("agent", &["--local", "-"]),
+            ("fusioninventory-wakeonlan", &["--mac", "00:1a:2b:3c:4d:5e"]),
+            (
+                "wakeonlan",
+                &["--mac", "00:1a:2b:3c:4d:5e", "--methods", "udp"],
+            ),
         ];
         for (argv0, rest) in cases {
             let mut argv = vec![argv0];
@@ -193,6 +201,7 @@ mod tests {
                 Command::Inventory(_) => "inventory",
                 Command::Agent(_) => "agent",
                 Command::Inject(_) => "injector",
+                Command::Wakeonlan(_) => "wakeonlan",
                 Command::Capture(_) | Command::Simulate(_) => "other",
             };
             assert!(argv0.ends_with(name), "{argv0} ran {name}");

@@ -269,26 +269,11 @@ fn read_wakeonlan(option: &Node) -> WakeOnLanJob {
     job
 }
 
-/// `aa:bb:cc:dd:ee:ff`, `aa-bb-…` or 12 hex digits.
+/// `aa:bb:cc:dd:ee:ff`, `aa-bb-…` or 12 hex digits (the Wake-on-LAN engine's rules).
 fn parse_mac(text: &str) -> Option<[u8; 6]> {
-    let groups: Vec<&str> = if text.contains([':', '-']) {
-        text.split([':', '-']).collect()
-    } else if text.len() == 12 && text.is_ascii() {
-        (0..6).filter_map(|i| text.get(2 * i..2 * i + 2)).collect()
-    } else {
-        return None;
-    };
-    if groups.len() != 6 {
-        return None;
-    }
-    let mut mac = [0u8; 6];
-    for (byte, group) in mac.iter_mut().zip(groups) {
-        if group.len() != 2 || !group.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        *byte = u8::from_str_radix(group, 16).ok()?;
-    }
-    Some(mac)
+    text.parse::<crate::wakeonlan::MacAddress>()
+        .ok()
+        .map(crate::wakeonlan::MacAddress::octets)
 }
 
 #[cfg(test)]
