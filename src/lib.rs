@@ -16,8 +16,9 @@
 //! - [`mib`]: SNMP device identification from run-time data (`mibs/`): type, maker, model, serial…
 //! - [`model`]: domain types shared by engines and reporters (no wire formats).
 //! - [`report`]: wire formats: FusionInventory XML messages, JSON lines, tables.
-//! - [`agent`]: the managed agent's dialogue with the server: PROLOG / CONTACT messages, task
-//!   options and their defaults (pure types, no I/O yet).
+//! - [`agent`]: the managed agent: its configuration (agent.cfg, `SONDE_*` variables, the
+//!   command line), its dialogue with the server (PROLOG / CONTACT messages, task options and
+//!   their defaults) and one run over its targets.
 //! - [`transport`]: the HTTP(S) layer to GLPI servers: URL rules, compression, TLS trust and
 //!   pinning, authentication, redirects, reply decoding, classified errors, retries; the spool of
 //!   results waiting for a server.

@@ -61,15 +61,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Minimal valid arguments of each subcommand.
-/// Subcommands whose engines land later, with arguments they accept.
-const VALID: [(&str, &[&str]); 1] = [("agent", &["--daemon"])];
-
-/// What a part that has not landed says (exit code 2).
-fn unimplemented_message(sub: &str, args: &[&str]) -> String {
-    format!("{sub} {}: not yet implemented", args.join(" "))
-}
-
 /// Options each subcommand's `--help` must list.
 const OPTIONS: [(&str, &[&str]); 8] = [
     (
@@ -171,6 +162,7 @@ const OPTIONS: [(&str, &[&str]); 8] = [
             "-f, --force",
             "--vardir",
             "--json",
+            "--validate",
         ],
     ),
     (
@@ -225,14 +217,6 @@ const LINKS: [(&str, &str); 6] = [
     ("wakeonlan", "wakeonlan"),
 ];
 
-fn valid_args(sub: &str) -> &'static [&'static str] {
-    VALID
-        .iter()
-        .find(|(s, _)| *s == sub)
-        .expect("subcommand in VALID")
-        .1
-}
-
 #[test]
 fn help_of_each_subcommand_lists_its_options() {
     for (sub, options) in OPTIONS {
@@ -279,22 +263,6 @@ fn top_level_help_lists_every_subcommand() {
     let help = stdout(&out);
     for (sub, _) in OPTIONS {
         assert!(help.contains(sub), "--help lacks {sub}:\n{help}");
-    }
-}
-
-#[test]
-fn unimplemented_parts_exit_2_with_a_message() {
-    for (sub, args) in VALID {
-        let mut argv = vec![sub];
-        argv.extend_from_slice(args);
-        let out = sonde(&argv);
-        assert_eq!(out.status.code(), Some(2), "{argv:?}: {}", stderr(&out));
-        assert_eq!(
-            stderr(&out).trim(),
-            unimplemented_message(sub, args),
-            "{argv:?}"
-        );
-        assert!(out.stdout.is_empty(), "{argv:?}: {}", stdout(&out));
     }
 }
 
@@ -434,14 +402,30 @@ fn links_run_their_subcommand() {
             assert!(stdout(&out).contains("<QUERY>INVENTORY</QUERY>"));
             continue;
         }
-        let out = run(&link, valid_args(sub));
-        assert_eq!(out.status.code(), Some(2), "{tool}: {}", stderr(&out));
-        assert_eq!(
-            stderr(&out).trim(),
-            unimplemented_message(sub, valid_args(sub))
-        );
+        assert_eq!(sub, "agent");
+        let out = run(&link, &agent_status_args(&dir));
+        assert_eq!(out.status.code(), Some(0), "{tool}: {}", stderr(&out));
+        assert_eq!(stdout(&out), AGENT_STATUS);
     }
 }
+
+/// `agent --status` of a server never contacted (reads the state directory only).
+fn agent_status_args(dir: &TempDir) -> Vec<String> {
+    [
+        "--status",
+        "--config",
+        "none",
+        "--server",
+        "http://127.0.0.1:9/",
+        "--vardir",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .chain([dir.0.join("status-var").display().to_string()])
+    .collect()
+}
+
+const AGENT_STATUS: &str = "server http://127.0.0.1:9/\n  next contact: never contacted (due at the next run)\n  spool: empty\n";
 
 #[test]
 fn fusioninventory_command_lines_are_accepted() {
@@ -632,7 +616,184 @@ fn link_usage_errors_name_the_link() {
 fn other_link_names_behave_as_sonde() {
     let dir = TempDir::new("other");
     let link = dir.link("fusioninventory-esx");
-    let out = run(&link, &["agent", "--daemon"]);
+    let mut args = vec!["agent".to_owned()];
+    args.extend(agent_status_args(&dir));
+    let out = run(&link, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), AGENT_STATUS);
+}
+
+/// Runs `sonde` with extra environment variables.
+fn sonde_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    Command::new(SONDE)
+        .args(args)
+        .envs(vars.iter().copied())
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run sonde")
+}
+
+#[test]
+fn agent_validate_accepts_a_good_configuration() {
+    let dir = TempDir::new("validate-ok");
+    let cfg = dir.0.join("agent.cfg");
+    std::fs::write(
+        &cfg,
+        "server = https://glpi.example.com/\nno-ssl-check = no\nfrobnicate = 1\n",
+    )
+    .unwrap();
+    let out = sonde(&["agent", "--validate", "--conf-file", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "configuration OK\n");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "sonde: warning: {}:3: unknown configuration directive \"frobnicate\", ignored\n",
+            cfg.display()
+        )
+    );
+    // The same through the FusionInventory name, with no file at all.
+    let link = dir.link("fusioninventory-agent");
+    let out = run(
+        &link,
+        &[
+            "--validate",
+            "--config",
+            "none",
+            "--local",
+            "/tmp",
+            "--daemon",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "configuration OK\n");
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn agent_validate_reports_every_error_and_exits_2() {
+    let dir = TempDir::new("validate-bad");
+    let cfg = dir.0.join("agent.cfg");
+    std::fs::write(
+        &cfg,
+        "server = https://glpi.example.com/\nno-ssl-check = maybe\ntimeout = soon\n",
+    )
+    .unwrap();
+    let out = sonde(&["agent", "--validate", "--conf-file", cfg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr(&out).trim(), "agent --daemon: not yet implemented");
+    assert_eq!(stdout(&out), "");
+    let path = cfg.display();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "sonde: error: {path}:2: no-ssl-check = \"maybe\": not a boolean: use yes/no, \
+             true/false, on/off or 1/0\n\
+             sonde: error: {path}:3: timeout = \"soon\": not a whole number in range\n"
+        )
+    );
+    // A command-line value replaces the file's: only the boolean is left wrong.
+    let out = sonde(&[
+        "agent",
+        "--validate",
+        "--conf-file",
+        cfg.to_str().unwrap(),
+        "--timeout",
+        "30",
+        "--no-ssl-check",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A missing --conf-file, the registry, no target.
+    let missing = dir.0.join("missing.cfg");
+    for (args, message) in [
+        (
+            vec!["--conf-file", missing.to_str().unwrap(), "--local", "-"],
+            format!(
+                "sonde: error: cannot read configuration file {}: No such file or directory (os error 2)\n",
+                missing.display()
+            ),
+        ),
+        (
+            vec!["--config", "registry", "--local", "-"],
+            "sonde: error: --config registry: the Windows registry is not available on this \
+             system\n"
+                .to_owned(),
+        ),
+        (
+            vec!["--config", "none"],
+            "sonde: error: no target: give --server URL and/or --local PATH\n".to_owned(),
+        ),
+    ] {
+        let mut argv = vec!["agent", "--validate"];
+        argv.extend(args);
+        let out = sonde(&argv);
+        assert_eq!(out.status.code(), Some(2), "{argv:?}");
+        assert_eq!(stderr(&out), message, "{argv:?}");
+        assert_eq!(stdout(&out), "", "{argv:?}");
+    }
+}
+
+#[test]
+fn agent_environment_sits_between_file_and_command_line() {
+    let dir = TempDir::new("env");
+    let cfg = dir.0.join("agent.cfg");
+    std::fs::write(&cfg, "local = -\nno-ssl-check = yes\n").unwrap();
+    let args = ["agent", "--validate", "--conf-file", cfg.to_str().unwrap()];
+    let out = sonde_env(&args, &[("SONDE_NO_SSL_CHECK", "perhaps")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "sonde: error: environment variable SONDE_NO_SSL_CHECK: no-ssl-check = \"perhaps\": \
+         not a boolean: use yes/no, true/false, on/off or 1/0\n"
+    );
+    let mut with_flag = args.to_vec();
+    with_flag.push("--no-ssl-check");
+    let out = sonde_env(&with_flag, &[("SONDE_NO_SSL_CHECK", "perhaps")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = sonde_env(&args, &[("SONDE_DAEMON", "1")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "sonde: warning: environment variable SONDE_DAEMON: daemon is a command-line option, \
+         ignored here\n"
+    );
+}
+
+#[test]
+fn agent_runs_from_its_configuration_file() {
+    let dir = TempDir::new("cfgrun");
+    let out_dir = dir.0.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let cfg = dir.0.join("agent.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "local = '{}'\nvardir = {}\njson = yes\nno-category = software, process\n",
+            out_dir.display(),
+            dir.0.join("state").display()
+        ),
+    )
+    .unwrap();
+    let out = sonde(&["agent", "--conf-file", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let deviceid = std::fs::read_to_string(dir.0.join("state/deviceid")).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out_dir.join(format!("{}.json", deviceid.trim()))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc["deviceid"].as_str(), Some(deviceid.trim()));
+    assert!(doc["content"].get("softwares").is_none());
+    // A bad file stops the agent before it runs: exit 2, nothing written.
+    std::fs::write(
+        &cfg,
+        format!("local = '{}'\nforce = maybe\n", out_dir.display()),
+    )
+    .unwrap();
+    let out = sonde(&["agent", "--conf-file", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(":2: force = \"maybe\""),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -3,6 +3,10 @@
 
 /// The command line: help of every subcommand, link names, exit codes.
 mod cli;
+/// `agent --daemon`: schedule, HTTP port, signals.
+mod daemon;
+/// `deploy/`: units, cron, container and package recipes.
+mod deploy;
 /// Discovery end to end: live (simulate) equals --file, formats, control messages, errors.
 mod discovery;
 /// Misbehaving agents: non-increasing OIDs, garbage, error statuses, tooBig, silence mid-walk.

@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use reqwest::Url;
 use tokio::sync::mpsc;
@@ -18,6 +19,17 @@ use crate::snmp::{Target, Version};
 use crate::transport::spool::Spool;
 use crate::transport::{BodyFormat, Client, PostOptions};
 
+/// What one server run's jobs did (for the report and the daemon's metrics).
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    /// Messages the server acknowledged.
+    pub(super) sent: AtomicUsize,
+    /// Devices reported by NETDISCOVERY jobs.
+    pub(super) found: AtomicUsize,
+    /// Devices reported by SNMPQUERY jobs.
+    pub(super) inventoried: AtomicUsize,
+}
+
 /// Sends through the spool: the message is kept, then everything kept is sent in order.
 pub(super) struct Sender<'a> {
     pub(super) client: &'a Client,
@@ -28,6 +40,8 @@ pub(super) struct Sender<'a> {
     /// Set once the server failed: later messages are only kept.
     pub(super) down: bool,
     pub(super) sent: usize,
+    /// What the jobs reported.
+    pub(super) tally: &'a Tally,
 }
 
 impl Sender<'_> {
@@ -76,6 +90,7 @@ impl Sender<'_> {
             })
             .await;
         self.sent += n;
+        self.tally.sent.fetch_add(n, Ordering::Relaxed);
         match err {
             Some(e) => {
                 self.down = true;
@@ -137,6 +152,7 @@ pub(super) async fn netdiscovery_job(
         let engine = tokio::spawn(built.sweep.run(tx));
         while let Some(host) = rx.recv().await {
             if host.is_reportable() {
+                sender.tally.found.fetch_add(1, Ordering::Relaxed);
                 sender
                     .send("netdiscovery", xml, envelope.device(&host).as_bytes())
                     .await?;
@@ -215,6 +231,7 @@ pub(super) async fn netinventory_job(
                 device.device_type(),
             ),
         };
+        sender.tally.inventoried.fetch_add(1, Ordering::Relaxed);
         sender
             .send("netinventory", xml, envelope.result(element).as_bytes())
             .await?;

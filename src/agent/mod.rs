@@ -1,8 +1,10 @@
 //! The agent: talking to a GLPI / FusionInventory server and running the tasks it hands out:
-//! the messages ([`protocol`]), one run over the targets ([`run`], half-managed mode), the
-//! plans of the targets ([`schedule`], [`status`]), and the managed mode: the scheduler
-//! ([`daemon`]) running the agent's targets ([`managed`]) and the HTTP port ([`httpd`]).
+//! its configuration ([`config`]: agent.cfg, `SONDE_*` variables, the command line), the
+//! messages ([`protocol`]), one run over the targets ([`run`], half-managed mode), the plans of
+//! the targets ([`schedule`], [`status`]), and the managed mode: the scheduler ([`daemon`])
+//! running the agent's targets ([`managed`]) and the HTTP port ([`httpd`]).
 
+pub mod config;
 pub mod daemon;
 pub mod httpd;
 mod jobs;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use reqwest::Url;
 
-use super::jobs::{Sender, netdiscovery_job, netinventory_job};
+use super::jobs::{Sender, Tally, netdiscovery_job, netinventory_job};
 use super::protocol::{
     ContactAnswer, ContactRequest, ContactStatus, Reply, ServerAnswer, parse_contact_answer,
     parse_reply, parse_server_answer, prolog_request,
@@ -106,6 +106,14 @@ pub struct RunReport {
     pub done: Vec<String>,
     /// What went wrong.
     pub errors: Vec<RunError>,
+    /// Network jobs run (NETDISCOVERY, SNMPQUERY).
+    pub jobs: usize,
+    /// Devices reported by discovery jobs.
+    pub devices_found: usize,
+    /// Devices reported by network inventory jobs.
+    pub devices_inventoried: usize,
+    /// Messages the servers acknowledged.
+    pub messages_sent: usize,
 }
 
 /// Runs every target once.
@@ -279,6 +287,22 @@ pub(super) async fn run_server(
     server: &Url,
     report: &mut RunReport,
 ) -> Contact {
+    let tally = Tally::default();
+    let contact = contact_server(config, deviceid, agentid, server, report, &tally).await;
+    report.messages_sent += tally.sent.into_inner();
+    report.devices_found += tally.found.into_inner();
+    report.devices_inventoried += tally.inventoried.into_inner();
+    contact
+}
+
+async fn contact_server(
+    config: &RunConfig,
+    deviceid: &str,
+    agentid: &str,
+    server: &Url,
+    report: &mut RunReport,
+    tally: &Tally,
+) -> Contact {
     let mut contact_out = Contact::default();
     let name = crate::transport::url::redacted(server);
     let client = match Client::new(config.transport.clone()) {
@@ -305,6 +329,7 @@ pub(super) async fn run_server(
         spool,
         down: false,
         sent: 0,
+        tally,
     };
     // What an earlier run could not deliver goes first.
     if let Err(e) = sender.flush().await {
@@ -496,6 +521,7 @@ pub(super) async fn run_server(
     }
     if wants(config, "netdiscovery") {
         for job in reply.netdiscovery_jobs() {
+            report.jobs += 1;
             if let Err(e) = netdiscovery_job(config, deviceid, job, &mut sender).await {
                 report.errors.push(e);
             } else {
@@ -508,6 +534,7 @@ pub(super) async fn run_server(
     }
     if wants(config, "netinventory") {
         for job in reply.netinventory_jobs() {
+            report.jobs += 1;
             if let Err(e) = netinventory_job(config, deviceid, job, &mut sender).await {
                 report.errors.push(e);
             } else {

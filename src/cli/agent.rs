@@ -2,9 +2,11 @@
 //! local target, once or as a daemon.
 //!
 //! Every agent.cfg key that has a command-line flag (protocol.md §6.1) is accepted with the same
-//! name, plus the CLI-only options. `run` does one half-managed run over the `--server` and
-//! `--local` targets (`agent::run`); the daemon, the HTTP port, `--lazy` scheduling and the
-//! configuration file are not implemented yet and say so instead of being ignored.
+//! name, plus the CLI-only options. `run` turns the options into a configuration layer, loads
+//! the configuration (`agent::config`: agent.cfg < `SONDE_*` variables < command line), then
+//! does one half-managed run over the `server` and `local` targets (`agent::run`), or starts
+//! the daemon (`--daemon`, `cli::daemon`); `--validate` only loads and checks it, `--status` and
+//! `--set-forcerun` read and move the stored plans.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -15,11 +17,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{ArgAction, Args, ValueEnum};
 
-use crate::agent::run::{self, RunConfig};
-use crate::inventory::{self, state};
+use crate::agent::config::{ConfigError, Layer, LoadError, Loaded, Settings, Source, Warning};
+use crate::agent::{run, schedule, status};
 use crate::mib::MibDb;
-use crate::transport::spool::Limits;
-use crate::transport::{self, Compression, TransportConfig};
 
 /// `--config`: where the configuration comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -33,7 +33,15 @@ pub enum ConfigBackend {
 }
 
 /// Options of `agent`.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
+#[command(
+    after_help = "Every option but --conf-file, --config, --daemon, --no-fork, --pidfile, \
+                  --wait, --list-tasks, --setup, --set-forcerun and --validate can also be set \
+                  in agent.cfg (same name, without --) or in a SONDE_* variable \
+                  (SONDE_NO_SSL_CHECK=yes); the command line wins over the environment, which \
+                  wins over the file.\n\nExit codes: 0 success; 1 a run failed; 2 a usage or \
+                  configuration error (--validate: 2 when the configuration is invalid)."
+)]
 pub struct AgentArgs {
     /// GLPI server URLs (comma-separated).
     #[arg(
@@ -208,10 +216,11 @@ pub struct AgentArgs {
     #[arg(long, action = ArgAction::Count, help_heading = "Logging")]
     pub debug: u8,
 
-    /// Configuration file [default: agent.cfg in the configuration directory].
+    /// Configuration file; it must exist [default: /etc/sonde/agent.cfg, if it exists].
     #[arg(long, value_name = "FILE", help_heading = "Configuration and process")]
     pub conf_file: Option<PathBuf>,
-    /// Configuration backend.
+    /// Configuration backend: file (agent.cfg), none (environment and command line only);
+    /// registry is for Windows. Ignored with --conf-file.
     #[arg(
         long,
         value_name = "BACKEND",
@@ -242,6 +251,13 @@ pub struct AgentArgs {
     /// Print the installation paths, and exit.
     #[arg(long, help_heading = "Configuration and process")]
     pub setup: bool,
+    /// Load and check the configuration (file, SONDE_* variables, command line), print
+    /// "configuration OK" and exit 0; or print the errors and exit 2. Warnings go to stderr.
+    #[arg(long, help_heading = "Configuration and process")]
+    pub validate: bool,
+    /// Print each server target's next contact and the results waiting in its spool, and exit.
+    #[arg(long, help_heading = "Configuration and process")]
+    pub status: bool,
     /// Windows only; accepted and ignored.
     #[arg(long, hide = true)]
     pub no_win32_ole_workaround: bool,
@@ -255,91 +271,68 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    for (given, what) in [
-        (args.daemon, "--daemon"),
-        (args.listen, "--listen"),
-        (args.setup, "--setup"),
-        (args.set_forcerun, "--set-forcerun"),
-        (args.conf_file.is_some(), "--conf-file"),
-        (
-            matches!(
-                args.config,
-                Some(ConfigBackend::File | ConfigBackend::Registry)
-            ),
-            "--config file|registry",
-        ),
-    ] {
-        if given {
-            eprintln!("agent {what}: not yet implemented");
+    if args.validate {
+        return Ok(validate(&args));
+    }
+    if args.setup {
+        print_setup();
+        return Ok(ExitCode::SUCCESS);
+    }
+    let settings = match load(&args) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                tracing::warn!("{w}");
+            }
+            loaded.settings
+        }
+        Err(e) => {
+            print_problems(&e.warnings, &e.errors);
             return Ok(ExitCode::from(2));
         }
-    }
-    let mut locals = args.local.clone();
-    if args.stdout {
-        locals.push("-".to_owned());
-    }
-    if args.server.is_empty() && locals.is_empty() {
-        anyhow::bail!("no target: give --server URL and/or --local PATH");
-    }
-    let servers = args
-        .server
-        .iter()
-        .map(|s| transport::url::canonical(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    let tasks: Vec<String> = run::TASKS
-        .iter()
-        .filter(|t| args.tasks.is_empty() || args.tasks.iter().any(|x| x.eq_ignore_ascii_case(t)))
-        .filter(|t| !args.no_task.iter().any(|x| x.eq_ignore_ascii_case(t)))
-        .map(|t| (*t).to_owned())
-        .collect();
-    let ssl_fingerprint = args
-        .ssl_fingerprint
-        .iter()
-        .map(|f| f.parse())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("--ssl-fingerprint: {e}"))?;
-    let transport_config = TransportConfig {
-        user: args.user.clone(),
-        password: args.password.clone(),
-        ca_cert_file: args.ca_cert_file.clone(),
-        ca_cert_dir: args.ca_cert_dir.clone(),
-        no_ssl_check: args.no_ssl_check,
-        ssl_fingerprint,
-        proxy: args.proxy.clone(),
-        timeout: Duration::from_secs(args.timeout.unwrap_or(180).max(1)),
-        compression: if args.no_compression {
-            Compression::None
-        } else {
-            Compression::Zlib
-        },
-        ..TransportConfig::default()
     };
-    let inventory_options = inventory::Options {
-        versionclient: transport::DEFAULT_USER_AGENT.to_owned(),
-        ..super::inventory::collect_options(
-            &args.no_category,
-            args.scan_homedirs,
-            args.scan_profiles,
-            args.backend_collect_timeout,
-        )?
-    };
+    let vardir = settings
+        .vardir
+        .clone()
+        .unwrap_or_else(crate::inventory::state::default_vardir);
+    if args.status {
+        let statuses = status::read(&vardir, &settings.server)?;
+        print!("{}", status::render(&statuses, schedule::now()));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.set_forcerun {
+        status::force_run(&vardir, &settings.server, schedule::now())?;
+        println!("every server target is due now");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.daemon {
+        if !settings.listen {
+            settings.check_targets()?;
+        }
+        let reload_args = args.clone();
+        let reload = move || {
+            load(&reload_args)
+                .map(|loaded| {
+                    for w in &loaded.warnings {
+                        tracing::warn!("{w}");
+                    }
+                    loaded.settings
+                })
+                .map_err(|e| {
+                    e.errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+        };
+        return super::daemon::run(&args, settings, reload, process_env());
+    }
+    if settings.listen {
+        anyhow::bail!("--listen only makes sense with --daemon");
+    }
+    settings.check_targets()?;
     let db = Arc::new(MibDb::load(None)?);
-    let config = RunConfig {
-        servers,
-        locals,
-        vardir: args.vardir.clone().unwrap_or_else(state::default_vardir),
-        transport: transport_config,
-        inventory: inventory_options,
-        tag: args.tag.clone(),
-        json: args.json,
-        html: args.html,
-        force: args.force,
-        tasks,
-        db,
-        spool: Limits::default(),
-        lazy: args.lazy,
-        wakeonlan: crate::wakeonlan::WakeConfig::default(),
-    };
+    let config = settings.run_config(db, process_env());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(async {
         if let Some(wait) = args.wait.filter(|w| *w > 0) {
@@ -360,4 +353,275 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--setup`: where sonde looks for things.
+fn print_setup() {
+    println!("confdir: /etc/sonde");
+    println!("conffile: {}", crate::agent::config::DEFAULT_CONF_FILE);
+    println!(
+        "vardir: {}",
+        crate::inventory::state::default_vardir().display()
+    );
+    if let Ok(exe) = std::env::current_exe() {
+        println!("binary: {}", exe.display());
+    }
+    println!("datadir: built in (override with --mibs in the network tools)");
+}
+
+/// `--validate`: loads the configuration and says whether it is good (exit 0) or not (exit 2).
+fn validate(args: &AgentArgs) -> ExitCode {
+    let (warnings, errors) = match load(args) {
+        Ok(loaded) => {
+            let errors: Vec<ConfigError> =
+                loaded.settings.check_targets().err().into_iter().collect();
+            (loaded.warnings, errors)
+        }
+        Err(e) => (e.warnings, e.errors),
+    };
+    print_problems(&warnings, &errors);
+    if errors.is_empty() {
+        println!("configuration OK");
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+fn print_problems(warnings: &[Warning], errors: &[ConfigError]) {
+    for w in warnings {
+        eprintln!("sonde: warning: {w}");
+    }
+    for e in errors {
+        eprintln!("sonde: error: {e}");
+    }
+}
+
+/// The configuration: the file `--conf-file` / `--config` name, this process's `SONDE_*`
+/// variables, the command line.
+fn load(args: &AgentArgs) -> Result<Loaded, LoadError> {
+    Settings::load(&source(args), process_env(), &command_line(args))
+}
+
+/// Where the file comes from: `--conf-file` wins over `--config` (as in FusionInventory).
+fn source(args: &AgentArgs) -> Source {
+    match (&args.conf_file, args.config) {
+        (Some(file), _) => Source::File(file.clone()),
+        (None, Some(ConfigBackend::None)) => Source::None,
+        (None, Some(ConfigBackend::Registry)) => Source::Registry,
+        (None, Some(ConfigBackend::File) | None) => Source::default_file(),
+    }
+}
+
+/// This process's environment (lossily as text).
+fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The configuration keys given on the command line (options not given are left out, so the
+/// file's or the environment's value stays).
+fn command_line(a: &AgentArgs) -> Layer {
+    let mut l = Layer::new();
+    l.list("server", &a.server)
+        .list("local", &a.local)
+        .flag("stdout", a.stdout)
+        .value("delaytime", a.delaytime)
+        .flag("lazy", a.lazy)
+        .list("no-task", &a.no_task)
+        .list("tasks", &a.tasks)
+        .flag("force", a.force)
+        .list("no-category", &a.no_category)
+        .flag("scan-homedirs", a.scan_homedirs)
+        .flag("scan-profiles", a.scan_profiles)
+        .flag("html", a.html)
+        .flag("json", a.json)
+        .value("backend-collect-timeout", a.backend_collect_timeout)
+        .path("additional-content", a.additional_content.as_deref())
+        .value("tag", a.tag.as_ref())
+        .flag("no-p2p", a.no_p2p)
+        .value("proxy", a.proxy.as_ref())
+        .value("user", a.user.as_ref())
+        .value("password", a.password.as_ref())
+        .path("ca-cert-dir", a.ca_cert_dir.as_deref())
+        .path("ca-cert-file", a.ca_cert_file.as_deref())
+        .flag("no-ssl-check", a.no_ssl_check)
+        .list("ssl-fingerprint", &a.ssl_fingerprint)
+        .flag("no-compression", a.no_compression)
+        .value("timeout", a.timeout)
+        .flag("no-httpd", a.no_httpd)
+        .value("httpd-ip", a.httpd_ip)
+        .value("httpd-port", a.httpd_port)
+        .list("httpd-trust", &a.httpd_trust)
+        .flag("listen", a.listen)
+        .list("logger", &a.logger)
+        .path("logfile", a.logfile.as_deref())
+        .value("logfile-maxsize", a.logfile_maxsize)
+        .value("logfacility", a.logfacility.as_ref())
+        .flag("color", a.color)
+        .value("debug", (a.debug > 0).then_some(a.debug.min(3)))
+        .value("conf-reload-interval", a.conf_reload_interval)
+        .path("vardir", a.vardir.as_deref());
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::*;
+    use crate::cli::args::Command;
+
+    fn agent_args(argv: &[&str]) -> AgentArgs {
+        let mut full = vec!["sonde", "agent"];
+        full.extend_from_slice(argv);
+        match crate::cli::parse(full.iter().map(OsString::from).collect()) {
+            Ok(cli) => match cli.command {
+                Command::Agent(a) => a,
+                other => panic!("{other:?}"),
+            },
+            Err(e) => panic!("{argv:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn every_option_reaches_the_settings() {
+        let a = agent_args(&[
+            "--server",
+            "glpi.example.com,https://glpi2/",
+            "--local",
+            "/tmp/out",
+            "--stdout",
+            "--delaytime",
+            "60",
+            "--no-task",
+            "netdiscovery",
+            "--tasks",
+            "inventory,...",
+            "--force",
+            "--no-category",
+            "software,process",
+            "--scan-homedirs",
+            "--scan-profiles",
+            "--html",
+            "--json",
+            "--backend-collect-timeout",
+            "30",
+            "--additional-content",
+            "/etc/extra.xml",
+            "--tag",
+            "paris",
+            "--no-p2p",
+            "--proxy",
+            "http://proxy:3128",
+            "--user",
+            "u",
+            "--password",
+            "p",
+            "--ca-cert-file",
+            "/etc/ca.pem",
+            "--no-ssl-check",
+            "--no-compression",
+            "--timeout",
+            "15",
+            "--no-httpd",
+            "--httpd-ip",
+            "127.0.0.1",
+            "--httpd-port",
+            "8080",
+            "--httpd-trust",
+            "10.0.0.0/8",
+            "--logger",
+            "stderr,syslog",
+            "--logfile",
+            "/var/log/sonde.log",
+            "--logfile-maxsize",
+            "5",
+            "--logfacility",
+            "LOG_DAEMON",
+            "--color",
+            "--debug",
+            "--debug",
+            "--conf-reload-interval",
+            "300",
+            "--vardir",
+            "/var/lib/x",
+        ]);
+        let loaded = Settings::load(&Source::None, Vec::new(), &command_line(&a)).unwrap();
+        assert_eq!(
+            loaded.warnings,
+            [Warning::DeprecatedStdout {
+                origin: crate::agent::config::Origin::CommandLine {
+                    key: "stdout".to_owned()
+                }
+            }]
+        );
+        let s = loaded.settings;
+        assert_eq!(
+            s.server.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["http://glpi.example.com/", "https://glpi2/"]
+        );
+        assert_eq!(s.local, ["/tmp/out", "-"]);
+        assert_eq!(s.delaytime, Duration::from_secs(60));
+        assert_eq!(s.task_plan(), ["inventory", "netinventory"]);
+        assert!(s.force && s.scan_homedirs && s.scan_profiles && s.html && s.json);
+        assert_eq!(s.no_category, ["software", "process"]);
+        assert_eq!(s.backend_collect_timeout, Duration::from_secs(30));
+        assert_eq!(s.additional_content, Some(PathBuf::from("/etc/extra.xml")));
+        assert_eq!(s.tag.as_deref(), Some("paris"));
+        assert!(s.no_p2p && s.no_ssl_check && s.no_compression && s.no_httpd && s.color);
+        assert_eq!(s.proxy.as_deref(), Some("http://proxy:3128"));
+        assert_eq!(
+            (s.user.as_deref(), s.password.as_deref()),
+            (Some("u"), Some("p"))
+        );
+        assert_eq!(s.ca_cert_file, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(s.timeout, Duration::from_secs(15));
+        assert_eq!(s.httpd_ip, Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(s.httpd_port, 8080);
+        assert_eq!(s.httpd_trust, ["10.0.0.0/8"]);
+        assert_eq!(
+            s.logger,
+            [
+                crate::agent::config::Logger::Stderr,
+                crate::agent::config::Logger::Syslog,
+                crate::agent::config::Logger::File
+            ]
+        );
+        assert_eq!(s.logfile, Some(PathBuf::from("/var/log/sonde.log")));
+        assert_eq!(s.logfile_maxsize, Some(5));
+        assert_eq!(s.logfacility, "LOG_DAEMON");
+        assert_eq!(s.debug, 2);
+        assert_eq!(s.conf_reload_interval, Duration::from_secs(300));
+        assert_eq!(s.vardir, Some(PathBuf::from("/var/lib/x")));
+    }
+
+    #[test]
+    fn absent_options_leave_the_layer_empty() {
+        assert!(command_line(&agent_args(&[])).is_empty());
+    }
+
+    #[test]
+    fn conf_file_and_config_choose_the_source() {
+        assert_eq!(source(&agent_args(&[])), Source::default_file());
+        assert_eq!(
+            source(&agent_args(&["--config", "file"])),
+            Source::default_file()
+        );
+        assert_eq!(source(&agent_args(&["--config", "none"])), Source::None);
+        assert_eq!(
+            source(&agent_args(&["--config", "registry"])),
+            Source::Registry
+        );
+        assert_eq!(
+            source(&agent_args(&["--config", "none", "--conf-file", "/x.cfg"])),
+            Source::File(PathBuf::from("/x.cfg"))
+        );
+    }
 }

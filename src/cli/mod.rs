@@ -19,6 +19,8 @@ pub mod args;
 pub mod capture;
 /// `--credentials` specs and `--community` → SNMP credentials.
 pub mod credentials;
+/// `agent --daemon`: the managed mode's process.
+mod daemon;
 /// Options of `inject` (`fusioninventory-injector`).
 pub mod inject;
 /// Options of `inventory` (`fusioninventory-inventory`).

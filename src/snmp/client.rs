@@ -304,6 +304,7 @@ impl Session {
         bulk: Option<(u32, u32)>,
     ) -> Result<Pdu> {
         self.pdus.fetch_add(1, Ordering::Relaxed);
+        TOTAL_REQUESTS.fetch_add(1, Ordering::Relaxed);
         tracing::trace!(
             peer = %self.target.addr,
             pdu = ?pdu_type,
@@ -397,4 +398,13 @@ fn check_status(peer: SocketAddr, pdu: Pdu, asked: &[Varbind]) -> Result<Pdu> {
             })
         }
     }
+}
+
+/// Request PDUs all sessions of this process have asked (for the daemon's metrics).
+static TOTAL_REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// Request PDUs asked by every session of this process so far.
+#[must_use]
+pub fn total_requests() -> u64 {
+    TOTAL_REQUESTS.load(Ordering::Relaxed)
 }

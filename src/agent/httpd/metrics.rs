@@ -26,6 +26,12 @@ impl Counter {
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+
+    /// Raises the count to `total` when that is higher (for counts kept elsewhere, such as the
+    /// process's SNMP requests); a count never goes down.
+    pub fn set_total(&self, total: u64) {
+        self.0.fetch_max(total, Ordering::Relaxed);
+    }
 }
 
 /// A value that goes up and down.

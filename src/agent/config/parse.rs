@@ -1,0 +1,314 @@
+//! The agent.cfg syntax (FusionInventory's `Config.pm` `loadFromFile`, protocol.md §6.1), read
+//! into a [`Layer`] of entries that remember their `file:line`.
+//!
+//! - `key = value`: the key is `[A-Za-z0-9_-]+`; spaces around `=` and at both ends of the value
+//!   are ignored; the value may be empty.
+//! - A value wrapped in `'…'` or `"…"` is taken between the quotes, `#` included; after the
+//!   closing quote only a comment may follow.
+//! - Otherwise a comment is cut off: from the first `#` that has something after it (as
+//!   FusionInventory does, so `pass#word` reads as `pass`: quote such values).
+//! - Blank lines and lines starting with `#` are skipped. Any other line is an error
+//!   (FusionInventory skipped it silently).
+//! - `include "path"` or `include = path` reads one file, or every `*.cfg` of a directory in name
+//!   order, in place (a later value of a key wins). A relative path is taken from the including
+//!   file's folder. An include naming nothing is a warning; a loop and more than
+//!   [`MAX_INCLUDE_DEPTH`] nested files are errors.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::error::{ConfigError, Warning};
+use super::layer::{Entry, Layer, Origin};
+
+/// Most files open at once through includes (the top file counts as one).
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// What reading a file gave.
+#[derive(Debug, Default)]
+pub(super) struct FileRead {
+    /// The entries, includes expanded in place.
+    pub(super) layer: Layer,
+    /// The warnings (missing includes).
+    pub(super) warnings: Vec<Warning>,
+    /// The errors (unreadable files, bad lines, loops).
+    pub(super) errors: Vec<ConfigError>,
+}
+
+/// Reads a configuration file and everything it includes.
+pub(super) fn read(path: &Path) -> FileRead {
+    let mut reader = Reader::default();
+    reader.file(path, None);
+    FileRead {
+        layer: Layer::from_entries(reader.entries),
+        warnings: reader.warnings,
+        errors: reader.errors,
+    }
+}
+
+/// One line, understood.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Line<'a> {
+    /// Blank or a comment.
+    Nothing,
+    /// `key = value`.
+    Setting {
+        /// The key.
+        key: &'a str,
+        /// The value, unquoted, without its comment.
+        value: String,
+    },
+    /// `include "path"` / `include = path`.
+    Include(String),
+}
+
+/// Reads one line (see the module doc).
+pub(super) fn parse_line(line: &str) -> Result<Line<'_>, &'static str> {
+    const EXPECTED: &str = "expected `key = value` or `include \"path\"`";
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(Line::Nothing);
+    }
+    let key_end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(line.len());
+    let (key, rest) = line.split_at(key_end);
+    if key.is_empty() {
+        return Err(EXPECTED);
+    }
+    let is_include = key.eq_ignore_ascii_case("include");
+    let value = if let Some(value) = rest.trim_start().strip_prefix('=') {
+        value
+    } else if is_include && rest.starts_with(char::is_whitespace) {
+        rest
+    } else {
+        return Err(EXPECTED);
+    };
+    let value = clean_value(value)?;
+    if is_include {
+        if value.is_empty() {
+            return Err("include without a path");
+        }
+        return Ok(Line::Include(value));
+    }
+    Ok(Line::Setting { key, value })
+}
+
+/// A value without its quotes or its comment.
+fn clean_value(raw: &str) -> Result<String, &'static str> {
+    let value = raw.trim();
+    if let Some(quote) = value.chars().next().filter(|c| matches!(c, '"' | '\'')) {
+        let inner = &value[1..];
+        let Some(end) = inner.find(quote) else {
+            return Err("missing closing quote");
+        };
+        let after = inner[end + 1..].trim_start();
+        if !after.is_empty() && !after.starts_with('#') {
+            return Err("text after the closing quote");
+        }
+        return Ok(inner[..end].to_owned());
+    }
+    Ok(match value.find('#') {
+        Some(i) if i + 1 < value.len() => value[..i].trim_end().to_owned(),
+        _ => value.to_owned(),
+    })
+}
+
+/// The state of one read: the files open (for loops), what was found.
+#[derive(Default)]
+struct Reader {
+    /// The files being read, outermost first: (canonical path, path as named).
+    open: Vec<(PathBuf, PathBuf)>,
+    entries: Vec<Entry>,
+    warnings: Vec<Warning>,
+    errors: Vec<ConfigError>,
+}
+
+impl Reader {
+    /// Reads `path`; `from` is the include line naming it (`None` for the top file).
+    fn file(&mut self, path: &Path, from: Option<&Origin>) {
+        let canonical = match std::fs::canonicalize(path) {
+            Ok(p) => p,
+            Err(error) => {
+                self.errors.push(ConfigError::Read {
+                    path: path.to_owned(),
+                    error,
+                });
+                return;
+            }
+        };
+        if let Some(origin) = from {
+            if let Some(start) = self.open.iter().position(|(c, _)| *c == canonical) {
+                let mut chain: Vec<PathBuf> =
+                    self.open[start..].iter().map(|(_, p)| p.clone()).collect();
+                chain.push(path.to_owned());
+                self.errors.push(ConfigError::IncludeLoop {
+                    origin: origin.clone(),
+                    chain,
+                });
+                return;
+            }
+            if self.open.len() >= MAX_INCLUDE_DEPTH {
+                self.errors.push(ConfigError::IncludeDepth {
+                    origin: origin.clone(),
+                    path: path.to_owned(),
+                    max: MAX_INCLUDE_DEPTH,
+                });
+                return;
+            }
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(error) => {
+                self.errors.push(ConfigError::Read {
+                    path: path.to_owned(),
+                    error,
+                });
+                return;
+            }
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        self.open.push((canonical, path.to_owned()));
+        for (n, line) in text.lines().enumerate() {
+            let origin = Origin::File {
+                path: path.to_owned(),
+                line: n + 1,
+            };
+            match parse_line(line) {
+                Ok(Line::Nothing) => {}
+                Ok(Line::Setting { key, value }) => self.entries.push(Entry {
+                    key: key.to_owned(),
+                    value,
+                    origin,
+                }),
+                Ok(Line::Include(target)) => self.include(path, &target, &origin),
+                Err(reason) => self.errors.push(ConfigError::Syntax {
+                    origin,
+                    reason,
+                    line: line.trim().to_owned(),
+                }),
+            }
+        }
+        self.open.pop();
+    }
+
+    /// `include target`, written in `current`.
+    fn include(&mut self, current: &Path, target: &str, origin: &Origin) {
+        let target = Path::new(target);
+        let path = if target.is_absolute() {
+            target.to_owned()
+        } else {
+            current.parent().unwrap_or(Path::new("")).join(target)
+        };
+        // Without `.` components, for messages.
+        let path: PathBuf = path
+            .components()
+            .filter(|c| *c != Component::CurDir)
+            .collect();
+        if path.is_dir() {
+            let entries = match std::fs::read_dir(&path) {
+                Ok(entries) => entries,
+                Err(error) => {
+                    self.errors.push(ConfigError::Read { path, error });
+                    return;
+                }
+            };
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "cfg")
+                        && p.file_name()
+                            .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+                        && p.is_file()
+                })
+                .collect();
+            files.sort();
+            for file in files {
+                self.file(&file, Some(origin));
+            }
+        } else if path.exists() {
+            self.file(&path, Some(origin));
+        } else {
+            self.warnings.push(Warning::IncludeMissing {
+                origin: origin.clone(),
+                path,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(key: &'static str, value: &str) -> Line<'static> {
+        Line::Setting {
+            key,
+            value: value.to_owned(),
+        }
+    }
+
+    #[test]
+    fn settings_quotes_and_comments() {
+        let cases = [
+            ("server = http://glpi/", setting("server", "http://glpi/")),
+            ("  server=http://glpi/  ", setting("server", "http://glpi/")),
+            ("tag = paris # the site", setting("tag", "paris")),
+            ("tag = paris#site", setting("tag", "paris")),
+            ("tag = paris#", setting("tag", "paris#")),
+            ("tag = 'a # b'", setting("tag", "a # b")),
+            ("tag = \"a # b\"  # comment", setting("tag", "a # b")),
+            ("tag = \"it's\"", setting("tag", "it's")),
+            ("tag = ''", setting("tag", "")),
+            ("tag =", setting("tag", "")),
+            ("no_task = x", setting("no_task", "x")),
+            ("tag = a = b", setting("tag", "a = b")),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(parse_line(line), Ok(expected), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn blanks_comments_and_includes() {
+        assert_eq!(parse_line(""), Ok(Line::Nothing));
+        assert_eq!(parse_line("   \t"), Ok(Line::Nothing));
+        assert_eq!(parse_line("# server = x"), Ok(Line::Nothing));
+        assert_eq!(parse_line("   #x"), Ok(Line::Nothing));
+        assert_eq!(
+            parse_line("include \"conf.d/\""),
+            Ok(Line::Include("conf.d/".to_owned()))
+        );
+        assert_eq!(
+            parse_line("include 'a b.cfg' # c"),
+            Ok(Line::Include("a b.cfg".to_owned()))
+        );
+        assert_eq!(
+            parse_line("include = other.cfg"),
+            Ok(Line::Include("other.cfg".to_owned()))
+        );
+        assert_eq!(
+            parse_line("INCLUDE other.cfg"),
+            Ok(Line::Include("other.cfg".to_owned()))
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_errors() {
+        for (line, reason) in [
+            ("server http://glpi/", "expected"),
+            ("= value", "expected"),
+            ("[section]", "expected"),
+            ("tag: x", "expected"),
+            ("tag = \"open", "missing closing quote"),
+            ("tag = \"a\" b", "text after the closing quote"),
+            ("include", "expected"),
+            ("include = ''", "include without a path"),
+            ("includefile.cfg", "expected"),
+        ] {
+            match parse_line(line) {
+                Err(e) => assert!(e.starts_with(reason), "{line:?}: {e}"),
+                Ok(l) => panic!("{line:?} parsed as {l:?}"),
+            }
+        }
+    }
+}
