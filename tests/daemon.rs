@@ -6,6 +6,7 @@
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -96,12 +97,15 @@ fn get(port: u16, path: &str) -> (String, String) {
 }
 
 fn signal(child: &Child, name: &str) {
-    let ok = Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -{name}");
+    use nix::sys::signal::Signal;
+    let sig = match name {
+        "USR1" => Signal::SIGUSR1,
+        "HUP" => Signal::SIGHUP,
+        "TERM" => Signal::SIGTERM,
+        other => panic!("no signal {other}"),
+    };
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, sig).unwrap_or_else(|e| panic!("kill -{name}: {e}"));
 }
 
 struct Daemon(Child);

@@ -194,3 +194,56 @@ fn a_saved_message_stream_is_sent_message_by_message() {
     assert!(!file.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The proxy from the environment (`http_proxy`) carries the upload; `no_proxy` bypasses it.
+#[test]
+fn the_environment_proxy_is_used_unless_no_proxy_names_the_host() {
+    let dir = std::env::temp_dir().join(format!("sonde-it-inject-proxy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a.ocs");
+    std::fs::write(
+        &file,
+        "<?xml version=\"1.0\"?>\n<REQUEST><QUERY>INVENTORY</QUERY></REQUEST>\n",
+    )
+    .unwrap();
+    let (port, proxy) = serve(1);
+    let out = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["inject", "-f"])
+        .arg(&file)
+        .args(["-u", "http://glpi.invalid/front/inventory.php"])
+        .env("http_proxy", format!("http://127.0.0.1:{port}"))
+        .env_remove("HTTP_PROXY")
+        .env_remove("no_proxy")
+        .env_remove("NO_PROXY")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = proxy.join().unwrap();
+    assert!(
+        seen[0]
+            .0
+            .starts_with("POST http://glpi.invalid/front/inventory.php HTTP/1.1\r\n"),
+        "{}",
+        seen[0].0
+    );
+    // Bypassed: the name is looked up directly and does not exist (.invalid never resolves).
+    let out = Command::new(env!("CARGO_BIN_EXE_sonde"))
+        .args(["inject", "-f"])
+        .arg(&file)
+        .args(["-u", "http://glpi.invalid/front/inventory.php"])
+        .env("http_proxy", "http://127.0.0.1:9")
+        .env("no_proxy", "glpi.invalid")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot resolve the host name"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

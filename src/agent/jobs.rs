@@ -119,6 +119,7 @@ pub(super) async fn netdiscovery_job(
         .iter()
         .map(|c| (c.id.clone().unwrap_or_default(), c.credential.clone()))
         .unzip();
+    let db = config.mib_db()?;
     let mut first = true;
     for range in &job.ranges {
         sender
@@ -145,7 +146,7 @@ pub(super) async fn netdiscovery_job(
             ports: range.ports_or_default(),
             timeout: job.timeout(),
             entity: range.entity.clone(),
-            ..SweepConfig::new(targets, credentials.clone(), Arc::clone(&config.db))
+            ..SweepConfig::new(targets, credentials.clone(), Arc::clone(&db))
         };
         let built = discovery::build(sweep);
         let (tx, mut rx) = mpsc::channel(256);
@@ -184,6 +185,7 @@ pub(super) async fn netinventory_job(
             .send("netinventory", xml, job_envelope.start().as_bytes())
             .await?;
     }
+    let db = config.mib_db()?;
     let snmp = crate::snmp::Client::default();
     for device in &job.devices {
         let envelope = Envelope::new(
@@ -211,7 +213,7 @@ pub(super) async fn netinventory_job(
                     },
                     batch: credential.version() != Version::V1,
                 };
-                match inventory(&session, &config.db, &options).await {
+                match inventory(&session, &db, &options).await {
                     Ok(inv) => netinventory::device_element(&inv),
                     Err(e) => netinventory::error_element(
                         &id,

@@ -94,38 +94,45 @@ impl<O: RunObserver> AgentRunner<O> {
 
 impl<O: RunObserver> Runner for AgentRunner<O> {
     async fn run(&self, target: &TargetSpec) -> Contact {
-        let mut report = RunReport::default();
-        let contact = match self.kinds.get(&target.id) {
-            Some(TargetKind::Server(url)) => {
-                run::run_server(
-                    &self.config,
-                    &self.deviceid,
-                    &self.agentid,
-                    url,
-                    &mut report,
-                )
-                .await
-            }
-            Some(TargetKind::Local(path)) => {
-                let (config, deviceid, path) =
-                    (self.config.clone(), self.deviceid.clone(), path.clone());
-                // The inventory reads files and runs commands: off the async threads.
-                match tokio::task::spawn_blocking(move || run::run_local(&config, &deviceid, &path))
-                    .await
-                {
-                    Ok(Ok(())) => report
-                        .done
-                        .push(format!("inventory written to {}", target.name)),
-                    Ok(Err(e)) => report.errors.push(e),
-                    Err(e) => tracing::error!(target = %target.name, "the inventory stopped: {e}"),
-                }
-                Contact {
-                    answered: true,
-                    ..Contact::default()
-                }
-            }
-            None => Contact::default(),
+        let Some(kind) = self.kinds.get(&target.id).cloned() else {
+            return Contact::default();
         };
+        let (config, deviceid, agentid, name) = (
+            self.config.clone(),
+            self.deviceid.clone(),
+            self.agentid.clone(),
+            target.name.clone(),
+        );
+        // Each run gets its own runtime on its own threads, which end with the run: what those
+        // threads' allocator caches held goes back with them, and the daemon returns to its
+        // idle size (glibc's per-thread caches would otherwise keep pages of the job pinned).
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name(format!("run-{}", target.id))
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("run-worker")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::error!(target = %name, "cannot start the run's runtime: {e}");
+                        let _ = tx.send((Contact::default(), RunReport::default()));
+                        return;
+                    }
+                };
+                let outcome =
+                    runtime.block_on(run_target(&config, &deviceid, &agentid, &kind, &name));
+                runtime.shutdown_timeout(std::time::Duration::from_secs(10));
+                let _ = tx.send(outcome);
+            });
+        if let Err(e) = spawned {
+            tracing::error!(target = %target.name, "cannot start the run: {e}");
+            return Contact::default();
+        }
+        let (contact, report) = rx.await.unwrap_or_default();
         for line in &report.done {
             tracing::info!(target = %target.name, "{line}");
         }
@@ -133,6 +140,37 @@ impl<O: RunObserver> Runner for AgentRunner<O> {
             tracing::error!(target = %target.name, "{e}");
         }
         self.observer.report(target, &report);
+        drop(report);
+        // What the run allocated is free now: give it back to the system.
+        super::memory::release_free_memory();
         contact
     }
+}
+
+/// One run of one target.
+async fn run_target(
+    config: &RunConfig,
+    deviceid: &str,
+    agentid: &str,
+    kind: &TargetKind,
+    name: &str,
+) -> (Contact, RunReport) {
+    let mut report = RunReport::default();
+    let contact = match kind {
+        TargetKind::Server(url) => {
+            run::run_server(config, deviceid, agentid, url, &mut report).await
+        }
+        TargetKind::Local(path) => {
+            // The inventory reads files and runs commands (this thread is the run's own).
+            match run::run_local(config, deviceid, path) {
+                Ok(()) => report.done.push(format!("inventory written to {name}")),
+                Err(e) => report.errors.push(e),
+            }
+            Contact {
+                answered: true,
+                ..Contact::default()
+            }
+        }
+    };
+    (contact, report)
 }

@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod httpd;
 mod jobs;
 pub mod managed;
+pub mod memory;
 pub mod protocol;
 pub mod run;
 #[cfg(test)]

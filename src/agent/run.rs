@@ -57,8 +57,9 @@ pub struct RunConfig {
     pub force: bool,
     /// The tasks allowed to run (`--tasks` minus `--no-task`).
     pub tasks: Vec<String>,
-    /// Identification data for the network tasks.
-    pub db: Arc<MibDb>,
+    /// Identification data for the network tasks; `None`: the bundled data, loaded when a
+    /// network job needs it and dropped after it (an idle daemon does not hold it).
+    pub db: Option<Arc<MibDb>>,
     /// Limits of each server's spool.
     pub spool: Limits,
     /// `--lazy`: skip a target whose planned run date is still to come.
@@ -71,7 +72,7 @@ pub struct RunConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The server could not be reached or refused a message; what was not sent is spooled.
-    #[error("{server}: {source}")]
+    #[error("{source}")]
     Server {
         /// The server.
         server: String,
@@ -89,6 +90,9 @@ pub enum RunError {
     /// The spool or a local target could not be written.
     #[error("{0}")]
     Spool(#[from] SpoolError),
+    /// The identification data could not be loaded.
+    #[error("identification data: {0}")]
+    Data(String),
     /// A local target or the state directory could not be written.
     #[error("{what}: {source}")]
     Io {
@@ -208,6 +212,18 @@ pub fn agent_id(config: &RunConfig) -> Result<String, RunError> {
         what: format!("agentid in {}", config.vardir.display()),
         source,
     })
+}
+
+impl RunConfig {
+    /// The identification data for a network job.
+    pub fn mib_db(&self) -> Result<Arc<MibDb>, RunError> {
+        match &self.db {
+            Some(db) => Ok(Arc::clone(db)),
+            None => MibDb::load(None)
+                .map(Arc::new)
+                .map_err(|e| RunError::Data(e.to_string())),
+        }
+    }
 }
 
 fn wants(config: &RunConfig, task: &str) -> bool {

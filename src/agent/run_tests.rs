@@ -82,7 +82,7 @@ fn config(server: &FakeServer, vardir: &std::path::Path) -> (RunConfig, Tree) {
         html: false,
         force: false,
         tasks: TASKS.iter().map(|t| (*t).to_owned()).collect(),
-        db: Arc::new(MibDb::bundled().expect("mibs").clone()),
+        db: Some(Arc::new(MibDb::bundled().expect("mibs").clone())),
         spool: Limits::default(),
         lazy: false,
         // Never a frame or a broadcast on this host's network: no interface qualifies for the

@@ -11,7 +11,6 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -19,7 +18,6 @@ use clap::{ArgAction, Args, ValueEnum};
 
 use crate::agent::config::{ConfigError, Layer, LoadError, Loaded, Settings, Source, Warning};
 use crate::agent::{run, schedule, status};
-use crate::mib::MibDb;
 
 /// `--config`: where the configuration comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -331,8 +329,7 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--listen only makes sense with --daemon");
     }
     settings.check_targets()?;
-    let db = Arc::new(MibDb::load(None)?);
-    let config = settings.run_config(db, process_env());
+    let config = settings.run_config(process_env());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(async {
         if let Some(wait) = args.wait.filter(|w| *w > 0) {

@@ -24,7 +24,6 @@ use crate::agent::managed::{self, AgentRunner, RunObserver, TargetKind};
 use crate::agent::run::{Contact, RunReport};
 use crate::agent::status;
 use crate::inventory::state;
-use crate::mib::MibDb;
 
 /// How long a running job may go on after a stop request.
 const STOP_GRACE: Duration = Duration::from_secs(30);
@@ -192,7 +191,6 @@ async fn serve(
             .await?,
         )
     };
-    let db = Arc::new(MibDb::load(None).context("cannot load the identification data")?);
     let mut first = Some(settings);
     let observer = Arc::clone(&publish);
     let setup = move |reloading: bool| -> Result<Setup<AgentRunner<Publish>>, String> {
@@ -200,7 +198,7 @@ async fn serve(
             Some(s) if !reloading => s,
             _ => reload()?,
         };
-        let config = settings.run_config(Arc::clone(&db), env.clone());
+        let config = settings.run_config(env.clone());
         if let Ok(mut g) = observer.vardir.lock() {
             *g = (config.vardir.clone(), config.servers.clone());
         }

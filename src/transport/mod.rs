@@ -493,6 +493,14 @@ fn hide_password(proxy: &str) -> String {
             let _ = url.set_password(Some("***"));
             url.to_string()
         }
-        _ => proxy.to_owned(),
+        Ok(_) => proxy.to_owned(),
+        // Not a URL: whatever stands before an `@` may be credentials.
+        Err(_) => match proxy.rfind('@') {
+            Some(at) => {
+                let start = proxy.find("://").map_or(0, |i| i + 3).min(at);
+                format!("{}***{}", &proxy[..start], &proxy[at..])
+            }
+            None => proxy.to_owned(),
+        },
     }
 }

@@ -16,7 +16,6 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -26,7 +25,6 @@ use super::layer::Layer;
 use super::{parse, values};
 use crate::agent::run::{RunConfig, TASKS};
 use crate::inventory::{self, state};
-use crate::mib::MibDb;
 use crate::transport::spool::Limits;
 use crate::transport::{self, Compression, Fingerprint, TransportConfig};
 
@@ -335,7 +333,7 @@ impl Settings {
     /// What one run over the targets needs. The task plan is given without repeats (a run does
     /// each task once).
     #[must_use]
-    pub fn run_config(&self, db: Arc<MibDb>, env: Vec<(String, String)>) -> RunConfig {
+    pub fn run_config(&self, env: Vec<(String, String)>) -> RunConfig {
         let mut tasks: Vec<String> = Vec::new();
         for task in self.task_plan() {
             if !tasks.contains(&task) {
@@ -353,7 +351,7 @@ impl Settings {
             html: self.html,
             force: self.force,
             tasks,
-            db,
+            db: None,
             spool: self.spool,
             lazy: self.lazy,
             wakeonlan: crate::wakeonlan::WakeConfig::default(),

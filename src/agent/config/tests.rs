@@ -639,8 +639,7 @@ fn the_run_follows_the_settings() {
          vardir = /var/lib/sonde-x\n\
          spool-max-bytes = 1000\n",
     );
-    let db = std::sync::Arc::new(crate::mib::MibDb::bundled().unwrap().clone());
-    let run = s.run_config(db, vec![("A".to_owned(), "1".to_owned())]);
+    let run = s.run_config(vec![("A".to_owned(), "1".to_owned())]);
     assert_eq!(run.servers[0].as_str(), "https://glpi/");
     assert_eq!(run.tasks, ["inventory", "netinventory"]);
     assert_eq!(run.transport.timeout, Duration::from_secs(42));

@@ -380,3 +380,66 @@ async fn a_401_without_or_with_wrong_credentials() {
     assert!(error.to_string().contains("wrong credentials"));
     assert_eq!(server.requests().len(), 1 + 2);
 }
+
+/// `--proxy`: the request goes to the proxy with the server's absolute URL and the proxy's
+/// credentials (from the proxy URL); a 407 says the proxy wants credentials.
+#[tokio::test]
+async fn an_explicit_proxy_gets_the_absolute_url_and_its_credentials() {
+    let proxy = FakeServer::start(|_, _| Canned::ok("application/xml", REPLY)).await;
+    let port = proxy.url("/").port().expect("port");
+    let c = client(TransportConfig {
+        proxy: Some(format!("http://puser:ppass@127.0.0.1:{port}/")),
+        ..TransportConfig::default()
+    });
+    // A name that no resolver knows: only the proxy can reach it.
+    let target: reqwest::Url = "http://glpi.invalid/front/inventory.php"
+        .parse()
+        .expect("url");
+    let reply = c
+        .post(&target, PROLOG.as_bytes(), BodyFormat::Xml)
+        .await
+        .expect("through the proxy");
+    assert_eq!(reply.body, REPLY);
+    let requests = proxy.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "http://glpi.invalid/front/inventory.php")
+    );
+    assert_eq!(r.header("host"), Some("glpi.invalid"));
+    assert_eq!(
+        r.header("proxy-authorization"),
+        Some("Basic cHVzZXI6cHBhc3M=")
+    );
+    assert_eq!(decoded(&r.body, r.header("content-type")), PROLOG);
+
+    let strict = FakeServer::start(|_, _| {
+        Canned::new(407).header("Proxy-Authenticate", "Basic realm=\"proxy\"")
+    })
+    .await;
+    let port = strict.url("/").port().expect("port");
+    let c = client(TransportConfig {
+        proxy: Some(format!("http://127.0.0.1:{port}/")),
+        ..TransportConfig::default()
+    });
+    let e = c
+        .post(&target, PROLOG.as_bytes(), BodyFormat::Xml)
+        .await
+        .expect_err("407");
+    assert!(matches!(e, TransportError::ProxyAuth { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "http://glpi.invalid/front/inventory.php: proxy authentication required (give the proxy's user and password in its URL)"
+    );
+    // A proxy URL that is not one: said at once, password hidden.
+    let bad = crate::transport::Client::new(TransportConfig {
+        proxy: Some("http://u:secret@[bad".to_owned()),
+        ..TransportConfig::default()
+    })
+    .expect_err("a bad proxy URL");
+    assert_eq!(
+        bad.to_string(),
+        "transport configuration: invalid proxy URL \"http://***@[bad\""
+    );
+}
