@@ -566,7 +566,7 @@ mod tests {
         );
         assert_eq!(s.local, ["/tmp/out", "-"]);
         assert_eq!(s.delaytime, Duration::from_secs(60));
-        assert_eq!(s.task_plan(), ["inventory", "netinventory"]);
+        assert_eq!(s.task_plan(), ["inventory", "netinventory", "wakeonlan"]);
         assert!(s.force && s.scan_homedirs && s.scan_profiles && s.html && s.json);
         assert_eq!(s.no_category, ["software", "process"]);
         assert_eq!(s.backend_collect_timeout, Duration::from_secs(30));

@@ -570,16 +570,19 @@ fn task_plan_follows_tasks_and_no_task() {
     };
     assert_eq!(
         plan(&[], &[]),
-        ["inventory", "netdiscovery", "netinventory"]
+        ["inventory", "netdiscovery", "netinventory", "wakeonlan"]
     );
-    assert_eq!(plan(&[], &["NetDiscovery"]), ["inventory", "netinventory"]);
+    assert_eq!(
+        plan(&[], &["NetDiscovery"]),
+        ["inventory", "netinventory", "wakeonlan"]
+    );
     assert_eq!(
         plan(&["netinventory", "Inventory"], &[]),
         ["netinventory", "inventory"]
     );
     assert_eq!(
         plan(&["netinventory", "..."], &[]),
-        ["netinventory", "inventory", "netdiscovery"]
+        ["netinventory", "inventory", "netdiscovery", "wakeonlan"]
     );
     assert_eq!(
         plan(&["inventory", "deploy", "inventory"], &[]),
@@ -587,7 +590,7 @@ fn task_plan_follows_tasks_and_no_task() {
     );
     assert_eq!(
         plan(&["inventory", "..."], &["netdiscovery", "deploy"]),
-        ["inventory", "netinventory"]
+        ["inventory", "netinventory", "wakeonlan"]
     );
     assert_eq!(plan(&["inventory"], &["inventory"]), Vec::<String>::new());
 }
@@ -600,7 +603,7 @@ fn unknown_tasks_are_warnings() {
         warnings(&loaded, &dir),
         [
             "DIR/agent.cfg:1: tasks: \"deploy\" is not a task of sonde (inventory, netdiscovery, \
-          netinventory), skipped"
+          netinventory, wakeonlan), skipped"
         ]
     );
 }
@@ -641,7 +644,7 @@ fn the_run_follows_the_settings() {
     );
     let run = s.run_config(vec![("A".to_owned(), "1".to_owned())]);
     assert_eq!(run.servers[0].as_str(), "https://glpi/");
-    assert_eq!(run.tasks, ["inventory", "netinventory"]);
+    assert_eq!(run.tasks, ["inventory", "netinventory", "wakeonlan"]);
     assert_eq!(run.transport.timeout, Duration::from_secs(42));
     assert_eq!(run.transport.compression, Compression::None);
     assert!(run.transport.no_ssl_check);
