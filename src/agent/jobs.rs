@@ -146,6 +146,7 @@ pub(super) async fn netdiscovery_job(
             ports: range.ports_or_default(),
             timeout: job.timeout(),
             entity: range.entity.clone(),
+            shared: config.network.clone(),
             ..SweepConfig::new(targets, credentials.clone(), Arc::clone(&db))
         };
         let built = discovery::build(sweep);
@@ -186,7 +187,13 @@ pub(super) async fn netinventory_job(
             .await?;
     }
     let db = config.mib_db()?;
-    let snmp = crate::snmp::Client::default();
+    let snmp = match &config.network {
+        Some(limits) => crate::snmp::Client::new(crate::snmp::DispatcherConfig {
+            rate: limits.rate.clone(),
+            ..crate::snmp::DispatcherConfig::default()
+        }),
+        None => crate::snmp::Client::default(),
+    };
     for device in &job.devices {
         let envelope = Envelope::new(
             deviceid,

@@ -64,6 +64,9 @@ pub struct RunConfig {
     pub spool: Limits,
     /// `--lazy`: skip a target whose planned run date is still to come.
     pub lazy: bool,
+    /// The packet rate and addresses in flight shared by every network job of the process
+    /// (`None`: each job on its own, unpaced).
+    pub network: Option<crate::discovery::SharedLimits>,
     /// How WAKEONLAN jobs send (methods, UDP destination).
     pub wakeonlan: WakeConfig,
 }

@@ -37,6 +37,8 @@ pub struct Sweep {
     pub probes: Arc<Probes>,
     /// Most addresses in flight.
     pub in_flight: usize,
+    /// Slots shared with the other sweeps of the process: each address in flight holds one.
+    pub shared_slots: Option<Arc<tokio::sync::Semaphore>>,
     /// AUTHSNMP value for each credential index.
     pub auth_ids: Vec<String>,
     /// ENTITY to copy into each result.
@@ -84,7 +86,17 @@ impl Sweep {
             while running.len() < cap {
                 let Some(ip) = addresses.next() else { break };
                 let ctx = Arc::clone(&ctx);
-                running.spawn(async move { probe(ip, &ctx).await });
+                // A shared slot, when other sweeps run too; none of this sweep's own results
+                // is needed to free one (every address in flight holds its slot to the end).
+                let slot = match &self.shared_slots {
+                    Some(slots) => Arc::clone(slots).acquire_owned().await.ok(),
+                    None => None,
+                };
+                running.spawn(async move {
+                    let host = probe(ip, &ctx).await;
+                    drop(slot);
+                    host
+                });
             }
             let Some(joined) = running.join_next().await else {
                 break;

@@ -12,8 +12,8 @@ pub mod snmp_probe;
 /// Address ranges, blocks and exclusions.
 pub mod targets;
 
-pub use engine::{Progress, Summary, Sweep};
+pub use engine::{DEFAULT_IN_FLIGHT, Progress, Summary, Sweep};
 pub use probe::{NeighbourCache, ProbeSet, Probes};
-pub use setup::{Built, SweepConfig, build};
+pub use setup::{Built, SharedLimits, SweepConfig, build};
 pub use snmp_probe::SnmpProbe;
 pub use targets::{Block, TargetError, Targets};

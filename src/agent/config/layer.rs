@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Every key sonde accepts in agent.cfg, in `SONDE_*` variables and (same name) on the command
 /// line: FusionInventory's keys (protocol.md §6.1) plus `json`, `ssl-fingerprint` and the spool
 /// limits. `deploy/agent.cfg` documents each one (a test keeps the two in step).
-pub const KEYS: [&str; 41] = [
+pub const KEYS: [&str; 43] = [
     "server",
     "local",
     "delaytime",
@@ -51,6 +51,8 @@ pub const KEYS: [&str; 41] = [
     "stdout",
     "spool-max-files",
     "spool-max-bytes",
+    "network-rate",
+    "network-in-flight",
 ];
 
 /// Options that exist only on the command line: in a file or a `SONDE_*` variable they are

@@ -164,6 +164,10 @@ pub struct Settings {
     pub vardir: Option<PathBuf>,
     /// `spool-max-files` and `spool-max-bytes`: the limits of each server's spool.
     pub spool: Limits,
+    /// `network-rate`: packets per second of all network jobs together (0: no limit).
+    pub network_rate: u32,
+    /// `network-in-flight`: addresses probed at once by all discovery jobs together.
+    pub network_in_flight: usize,
 }
 
 impl Default for Settings {
@@ -208,6 +212,8 @@ impl Default for Settings {
             conf_reload_interval: Duration::ZERO,
             vardir: None,
             spool: Limits::default(),
+            network_rate: 0,
+            network_in_flight: crate::discovery::DEFAULT_IN_FLIGHT,
         }
     }
 }
@@ -353,6 +359,10 @@ impl Settings {
             tasks,
             db: None,
             spool: self.spool,
+            network: Some(crate::discovery::SharedLimits::new(
+                self.network_rate,
+                self.network_in_flight,
+            )),
             lazy: self.lazy,
             wakeonlan: crate::wakeonlan::WakeConfig::default(),
         }

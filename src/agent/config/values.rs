@@ -165,6 +165,10 @@ impl Values<'_> {
                     .number("spool-max-bytes", 1)
                     .unwrap_or(d.spool.max_bytes),
             },
+            network_rate: self.number("network-rate", 0).unwrap_or(d.network_rate),
+            network_in_flight: self
+                .number("network-in-flight", 1)
+                .unwrap_or(d.network_in_flight),
         };
         self.check(&mut s);
         s
