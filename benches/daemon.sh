@@ -111,7 +111,11 @@ bench() { # label command...
     touch "$RUN/job"
     local start; start=$(date +%s.%N)
     ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/62354; printf "GET /now HTTP/1.0\r\n\r\n" >&3; cat <&3 >/dev/null' || true
-    wait_file "$RUN/ended" 600 || { echo "$label: the job did not end"; return 1; }
+    if ! wait_file "$RUN/ended" "${JOB_WAIT:-600}"; then
+        printf '%-28s idle %6s MB  peak %6s MB; the job did not end within %s s (%s messages)\n' \
+            "$label" "$(mb "$idle")" "$(mb "$(hwm "$DPID")")" "${JOB_WAIT:-600}" "$(wc -l <"$RUN/messages" 2>/dev/null || echo 0)"
+        return 1
+    fi
     local wall; wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e-s}')
     local peak; peak=$(hwm "$DPID")
     sleep 5
@@ -129,9 +133,11 @@ bench() { # label command...
     kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
 }
 
-bench "sonde agent --daemon" env ${SONDE_ENV:-X=1} "$SONDE" agent --daemon --no-fork --config none \
-    --server http://127.0.0.1:18080/ --delaytime 0 --tasks netdiscovery \
-    --httpd-ip 127.0.0.1 --httpd-trust 127.0.0.1 --vardir "$RUN/var"
+if [ "${ONLY:-}" != perl ]; then
+    bench "sonde agent --daemon" env ${SONDE_ENV:-X=1} "$SONDE" agent --daemon --no-fork --config none \
+        --server http://127.0.0.1:18080/ --delaytime 0 --tasks netdiscovery \
+        --httpd-ip 127.0.0.1 --httpd-trust 127.0.0.1 --vardir "$RUN/var"
+fi
 
 if [ "$PERL" = 1 ] && command -v fusioninventory-agent >/dev/null; then
     bench "fusioninventory-agent -d" fusioninventory-agent --no-fork --daemon \
