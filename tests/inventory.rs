@@ -228,7 +228,7 @@ fn output_file_tag_and_bad_options() {
 }
 
 /// The agent's local target: `<deviceid>.ocs` in the directory (the same deviceid as the
-/// state directory keeps), `-` for standard output; `--daemon` is not there yet and says so.
+/// state directory keeps), `-` for standard output; `--additional-content` merged.
 #[test]
 fn agent_local_targets() {
     let state = vardir("agent");
@@ -258,6 +258,30 @@ fn agent_local_targets() {
     assert!(out.status.success());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["deviceid"].as_str(), Some(deviceid.trim()));
+    let extra = out_dir.join("extra.xml");
+    std::fs::write(
+        &extra,
+        "<?xml version=\"1.0\"?><REQUEST><CONTENT><SOFTWARES><NAME>inhouse-tool</NAME>\
+         <VERSION>4.2</VERSION></SOFTWARES></CONTENT></REQUEST>",
+    )
+    .unwrap();
+    let out = sonde(&[
+        "agent",
+        "--local",
+        "-",
+        "--vardir",
+        &state,
+        "--no-category",
+        "software,process",
+        "--additional-content",
+        extra.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains("<SOFTWARES>\n      <NAME>inhouse-tool</NAME>\n      <VERSION>4.2</VERSION>"),
+        "{xml}"
+    );
     let _ = std::fs::remove_dir_all(&out_dir);
     let _ = std::fs::remove_dir_all(&state);
 }

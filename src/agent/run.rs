@@ -49,6 +49,8 @@ pub struct RunConfig {
     pub inventory: inventory::Options,
     /// `--tag`.
     pub tag: Option<String>,
+    /// `--additional-content`: an XML file merged into every local inventory.
+    pub additional_content: Option<PathBuf>,
     /// Write local targets as JSON.
     pub json: bool,
     /// Write local targets as HTML.
@@ -237,6 +239,11 @@ fn collect_inventory(config: &RunConfig, deviceid: &str) -> LocalInventory {
     let mut inv = inventory::collect(&config.inventory);
     inv.deviceid = deviceid.to_owned();
     inv.tag.clone_from(&config.tag);
+    if let Some(file) = &config.additional_content
+        && let Err(e) = inventory::additional::merge_file(&mut inv, file)
+    {
+        tracing::warn!("additional content not merged: {e}");
+    }
     inv
 }
 

@@ -85,6 +85,7 @@ fn config(server: &FakeServer, vardir: &std::path::Path) -> (RunConfig, Tree) {
         db: Some(Arc::new(MibDb::bundled().expect("mibs").clone())),
         spool: Limits::default(),
         lazy: false,
+        additional_content: None,
         network: None,
         // Never a frame or a broadcast on this host's network: no interface qualifies for the
         // ethernet method, and the udp one aims at loopback.

@@ -353,6 +353,7 @@ impl Settings {
             transport: self.transport(),
             inventory: self.inventory_options(env),
             tag: self.tag.clone(),
+            additional_content: self.additional_content.clone(),
             json: self.json,
             html: self.html,
             force: self.force,
