@@ -44,6 +44,10 @@ impl Default for HttpdConfig {
 pub struct Limits {
     /// Connections served at once; more wait in the kernel's accept queue until one ends.
     pub max_connections: usize,
+    /// Connections one client address may hold at once; more from it are closed at once, so
+    /// that a flood from one address cannot take every slot from the others (the GLPI server
+    /// asking for a run, an administrator's `/status`).
+    pub max_per_client: usize,
     /// The largest request head (request line and headers; larger gets `431`) and the largest
     /// declared body (larger gets `413`). At least 8 KiB (hyper's minimum buffer).
     pub max_request_bytes: usize,
@@ -59,6 +63,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_connections: 64,
+            max_per_client: 8,
             max_request_bytes: 16 * 1024,
             request_timeout: Duration::from_secs(10),
             keepalive_requests: 8,
@@ -74,6 +79,7 @@ impl Limits {
             max_connections: self
                 .max_connections
                 .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+            max_per_client: self.max_per_client.max(1),
             max_request_bytes: self.max_request_bytes.max(MIN_REQUEST_BYTES),
             request_timeout: self.request_timeout.max(MIN_REQUEST_TIMEOUT),
             keepalive_requests: self.keepalive_requests.max(1),
@@ -103,6 +109,7 @@ mod tests {
     fn limits_are_made_usable() {
         let limits = Limits {
             max_connections: 0,
+            max_per_client: 0,
             max_request_bytes: 10,
             request_timeout: Duration::ZERO,
             keepalive_requests: 0,

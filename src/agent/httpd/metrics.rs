@@ -94,6 +94,8 @@ pub struct Metrics {
     pub http_requests: Counter,
     /// HTTP requests refused because the client is not trusted.
     pub http_forbidden: Counter,
+    /// HTTP connections closed at once because their address held too many already.
+    pub http_refused: Counter,
     /// HTTP connections open now.
     pub http_connections: Gauge,
     /// Runs asked for over HTTP (`/now`) and accepted.
@@ -159,6 +161,11 @@ pub(crate) fn render(board: &Board) -> String {
             "http_forbidden",
             "HTTP requests refused to untrusted clients.",
             &m.http_forbidden,
+        ),
+        (
+            "http_refused",
+            "HTTP connections closed because their address held too many.",
+            &m.http_refused,
         ),
         ("now_requests", "Runs asked for over HTTP.", &m.now_requests),
     ];

@@ -3,11 +3,12 @@
 //! times the request heads, every connection has a maximum lifetime, and everything stops
 //! gracefully when the shutdown future completes (mini-redis's `Listener`, style rule R5/R6).
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -51,6 +52,50 @@ struct Shared {
     router: Router,
     limits: Limits,
     board: Arc<Board>,
+    /// Connections open per client address (entries removed at zero: at most
+    /// `max_connections` of them).
+    clients: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One of a client address's connections; given back when dropped.
+struct ClientSlot {
+    shared: Arc<Shared>,
+    ip: IpAddr,
+}
+
+impl ClientSlot {
+    /// A slot for `ip`, unless it holds `max_per_client` connections already.
+    fn take(shared: &Arc<Shared>, ip: IpAddr) -> Option<ClientSlot> {
+        let mut clients = shared
+            .clients
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let open = clients.entry(ip).or_insert(0);
+        if *open >= shared.limits.max_per_client {
+            return None;
+        }
+        *open += 1;
+        Some(ClientSlot {
+            shared: Arc::clone(shared),
+            ip,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut clients = self
+            .shared
+            .clients
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(open) = clients.get_mut(&self.ip) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                clients.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// Serves the HTTP port on `listener` until `shutdown` completes, then stops accepting, lets
@@ -81,6 +126,7 @@ pub async fn serve(
         router,
         limits,
         board,
+        clients: Mutex::new(HashMap::new()),
     });
 
     let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -113,7 +159,19 @@ pub async fn serve(
         match accepted {
             Ok((stream, peer)) => {
                 backoff = Duration::ZERO;
-                let task = connection(stream, peer, Arc::clone(&shared), permit, stopping.clone());
+                let Some(slot) = ClientSlot::take(&shared, peer.ip().to_canonical()) else {
+                    debug!(%peer, "too many connections from this address: closed");
+                    shared.board.metrics().http_refused.inc();
+                    drop(stream);
+                    continue;
+                };
+                let task = connection(
+                    stream,
+                    peer,
+                    Arc::clone(&shared),
+                    (permit, slot),
+                    stopping.clone(),
+                );
                 connections.spawn(task);
             }
             Err(e) if is_per_connection(&e) => {
@@ -168,7 +226,7 @@ async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    permit: OwnedSemaphorePermit,
+    slots: (OwnedSemaphorePermit, ClientSlot),
     mut stopping: watch::Receiver<bool>,
 ) {
     let metrics = shared.board.metrics();
@@ -205,7 +263,7 @@ async fn connection(
         None => debug!(%peer, "HTTP connection open too long; closed"),
     }
     metrics.http_connections.dec();
-    drop(permit);
+    drop(slots);
 }
 
 /// Completes when the port stops (or is gone).

@@ -46,6 +46,8 @@ async fn oversized_requests_are_refused() {
 async fn idle_connections_beyond_the_limit_do_not_lock_the_port_out() {
     let limits = Limits {
         request_timeout: Duration::from_secs(1),
+        // All clients of this test share one address.
+        max_per_client: usize::MAX,
         ..Limits::default()
     };
     assert!(limits.max_connections < 200);
@@ -220,4 +222,52 @@ async fn bind_reports_the_address() {
     assert!(err.to_string().contains(&addr.to_string()), "{err}");
     let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     assert!(listener.local_addr().unwrap().port() != 0);
+}
+
+/// A flood of idle connections from one address takes at most `max_per_client` slots: another
+/// address is served at once, long before the flood's connections time out.
+#[tokio::test]
+async fn a_flood_from_one_address_does_not_starve_the_others() {
+    let limits = Limits {
+        request_timeout: Duration::from_secs(60),
+        ..Limits::default()
+    };
+    let port = Port::start(trusting_localhost(), limits).await;
+    let mut flood = Vec::new();
+    for _ in 0..200 {
+        flood.push(TcpStream::connect(port.addr).await.unwrap());
+    }
+    // The connections beyond the per-address limit are closed.
+    let mut closed = 0;
+    for stream in &mut flood {
+        let mut buf = [0; 1];
+        if let Ok(Ok(0) | Err(_)) =
+            tokio::time::timeout(Duration::from_millis(20), stream.read(&mut buf)).await
+        {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 200 - limits.max_per_client);
+    // Another address (127.0.0.2 → the port on 127.0.0.1) is answered while the flood holds
+    // its slots: well within the flood's 60 s request timeout.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = tokio::time::timeout(Duration::from_secs(20), socket.connect(port.addr))
+        .await
+        .unwrap()
+        .unwrap();
+    other
+        .write_all(b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), other.read_to_end(&mut text))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.ends_with("status: waiting"), "{text}");
+    drop(flood);
+    port.shut().await.unwrap();
 }
