@@ -126,7 +126,7 @@ pub struct NetdiscoveryArgs {
     /// Also print the START, NBIP and END control messages.
     #[arg(long, help_heading = "Output")]
     pub control: bool,
-    /// Write the results of the run to one file in DIR (netdiscovery-<time>-<pid>.xml|json|txt)
+    /// Write the results of the run to one file in DIR (`netdiscovery-<time>-<pid>.xml|json|txt`)
     /// instead of printing them.
     #[arg(short = 's', long, value_name = "DIR", help_heading = "Output")]
     pub save: Option<PathBuf>,

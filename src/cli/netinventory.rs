@@ -104,7 +104,7 @@ pub struct NetinventoryArgs {
     /// Also print the START and END control messages.
     #[arg(long, help_heading = "Output")]
     pub control: bool,
-    /// Write the results of the run to one file in DIR (netinventory-<time>-<pid>.xml|json|txt)
+    /// Write the results of the run to one file in DIR (`netinventory-<time>-<pid>.xml|json|txt`)
     /// instead of printing them; `sonde inject` sends such a file message by message.
     #[arg(short = 's', long, value_name = "DIR", help_heading = "Output")]
     pub save: Option<PathBuf>,

@@ -1,5 +1,5 @@
 //! Probing one address: SNMP, ICMP and NetBIOS side by side under one deadline, then reverse
-//! DNS and the neighbour table for what answered; the results merged into a [`Host`].
+//! DNS and the neighbour table for what answered; the results merged into a [`Host`](crate::model::discovery::Host).
 
 use std::collections::HashMap;
 use std::net::IpAddr;

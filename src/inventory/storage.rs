@@ -8,7 +8,7 @@
 //! lacks. Not done (no subprocess): smartctl/hdparm/fdisk serials and firmware, multipath
 //! filtering, RAID controller CLIs. Decisions:
 //! * `DISKSIZE` in MB = sectors × 512 / 10^6, truncated (both agents).
-//! * `WWN` "wwn-<hex>" from a `naa.` wwid as glpi-agent writes it; udev's `ID_WWN` ("0x…")
+//! * `WWN` `"wwn-<hex>"` from a `naa.` wwid as glpi-agent writes it; udev's `ID_WWN` ("0x…")
 //!   is written the same way.
 //! * `INTERFACE` is set from what is known without probing: NVME for nvme disks, and udev's
 //!   bus (ATA → SATA when `ID_ATA_SATA=1`, else IDE; SCSI; USB).

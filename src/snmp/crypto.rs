@@ -1,15 +1,15 @@
 //! SNMPv3 USM cryptography: password-to-key, key localisation, HMAC authentication and privacy.
 //!
 //! Pure functions and key types, no I/O. The message codec calls them:
-//! - authentication (RFC 3414 §6/§7, RFC 7860): [`AuthKey::sign`] over the whole message whose
-//!   msgAuthenticationParameters are zero-filled, [`AuthKey::verify`] in constant time;
+//! - authentication (RFC 3414 §6/§7, RFC 7860): `AuthKey::sign` over the whole message whose
+//!   msgAuthenticationParameters are zero-filled, `AuthKey::verify` in constant time;
 //! - privacy (RFC 3414 §8 CBC-DES, RFC 3826 CFB128-AES-128, the Blumenthal and Reeder drafts for
-//!   AES-192/256): [`PrivKey::encrypt`] / [`PrivKey::decrypt`] of the serialized scoped PDU.
+//!   AES-192/256): `PrivKey::encrypt` / `PrivKey::decrypt` of the serialized scoped PDU.
 //!
-//! Deriving a key from a passphrase hashes 1 MiB ([`password_to_key`]); the result does not
+//! Deriving a key from a passphrase hashes 1 MiB (`password_to_key`); the result does not
 //! depend on the engine, so callers that talk to many engines with one credential build a
-//! [`MasterKey`] once and localise it per engine with [`AuthKey::from_master`] and
-//! [`PrivKey::from_master`] (one short hash each, except for the Reeder extension, which hashes
+//! `MasterKey` once and localise it per engine with `AuthKey::from_master` and
+//! `PrivKey::from_master` (one short hash each, except for the Reeder extension, which hashes
 //! another 1 MiB per engine when the digest is shorter than the AES key).
 //!
 //! Key material never appears in `Debug` output, and raw key bytes are overwritten on drop (best

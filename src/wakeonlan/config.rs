@@ -51,7 +51,7 @@ impl FromStr for Method {
     }
 }
 
-/// How [`wake`] sends.
+/// How [`wake`](super::wake) sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WakeConfig {
     /// Methods in the order they are tried; a repeated method is tried once.

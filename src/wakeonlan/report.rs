@@ -99,7 +99,7 @@ impl fmt::Display for TargetReport {
     }
 }
 
-/// What [`wake`] did.
+/// What [`wake`](super::wake) did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WakeReport {
     /// One entry per distinct MAC, in the order given.
