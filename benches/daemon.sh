@@ -10,6 +10,7 @@
 # START, NBIP, each device and END, and idles again.
 #
 # Usage (root; iproute2, nftables, snmpd, python3):  benches/daemon.sh [--perl]
+# (JOBS=N: N jobs one after the other, figures after each; SONDE=path: another binary.)
 # Prints: idle RSS, peak RSS during the job, RSS 5 s and 30 s after it, the job's wall time and
 # message count. --perl: the same for fusioninventory-agent --daemon when installed.
 set -euo pipefail
@@ -108,6 +109,9 @@ bench() { # label command...
     local idle_split; idle_split=$(split "$DPID")
     [ -n "${DUMP_SMAPS:-}" ] && cp "/proc/$DPID/smaps" "$DUMP_SMAPS.idle"
     [ -n "${IDLE_HOOK:-}" ] && $IDLE_HOOK "$DPID"
+    local n
+    for n in $(seq "${JOBS:-1}"); do
+    rm -f "$RUN/ended" "$RUN/messages"
     touch "$RUN/job"
     local start; start=$(date +%s.%N)
     ip netns exec "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/62354; printf "GET /now HTTP/1.0\r\n\r\n" >&3; cat <&3 >/dev/null' || true
@@ -127,9 +131,10 @@ bench() { # label command...
     [ -n "${AFTER_HOOK:-}" ] && $AFTER_HOOK "$DPID"
     local messages; messages=$(wc -l <"$RUN/messages")
     printf '%-28s idle %6s MB  peak %6s MB  after 5 s %6s MB  after 30 s %6s MB (%+.0f %%)  job %6s s, %s messages\n' \
-        "$label" "$(mb "$idle")" "$(mb "$peak")" "$(mb "$after5")" "$(mb "$after30")" \
+        "$label (job $n)" "$(mb "$idle")" "$(mb "$peak")" "$(mb "$after5")" "$(mb "$after30")" \
         "$(awk -v a="$after30" -v i="$idle" 'BEGIN{print (a-i)*100/i}')" "$wall" "$messages"
     printf '%-28s idle: %s; after: %s\n' "" "$idle_split" "$after_split"
+    done
     kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
 }
 

@@ -106,7 +106,6 @@ impl<O: RunObserver> Runner for AgentRunner<O> {
         // Each run gets its own runtime on its own threads, which end with the run: what those
         // threads' allocator caches held goes back with them, and the daemon returns to its
         // idle size (glibc's per-thread caches would otherwise keep pages of the job pinned).
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let spawned = std::thread::Builder::new()
             .name(format!("run-{}", target.id))
             .spawn(move || {
@@ -119,20 +118,31 @@ impl<O: RunObserver> Runner for AgentRunner<O> {
                     Ok(r) => r,
                     Err(e) => {
                         tracing::error!(target = %name, "cannot start the run's runtime: {e}");
-                        let _ = tx.send((Contact::default(), RunReport::default()));
-                        return;
+                        return (Contact::default(), RunReport::default());
                     }
                 };
                 let outcome =
                     runtime.block_on(run_target(&config, &deviceid, &agentid, &kind, &name));
                 runtime.shutdown_timeout(std::time::Duration::from_secs(10));
-                let _ = tx.send(outcome);
+                super::memory::release_free_memory();
+                outcome
             });
-        if let Err(e) = spawned {
-            tracing::error!(target = %target.name, "cannot start the run: {e}");
-            return Contact::default();
-        }
-        let (contact, report) = rx.await.unwrap_or_default();
+        let thread = match spawned {
+            Ok(thread) => thread,
+            Err(e) => {
+                tracing::error!(target = %target.name, "cannot start the run: {e}");
+                return Contact::default();
+            }
+        };
+        // Joined (not just awaited): the thread's allocator cache is given back when it ends,
+        // before the trim below.
+        let (contact, report) = match tokio::task::spawn_blocking(move || thread.join()).await {
+            Ok(Ok(outcome)) => outcome,
+            _ => {
+                tracing::error!(target = %target.name, "the run stopped unexpectedly");
+                (Contact::default(), RunReport::default())
+            }
+        };
         for line in &report.done {
             tracing::info!(target = %target.name, "{line}");
         }

@@ -50,6 +50,7 @@ pub(crate) fn run(
         state::write_atomically(file, format!("{}\n", std::process::id()).as_bytes())
             .with_context(|| format!("cannot write the pid file {}", file.display()))?;
     }
+    crate::agent::memory::tune_for_daemon();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
