@@ -10,9 +10,8 @@
 //! | `GET /metrics` | Prometheus text, trusted clients only |
 //! | anything else | `404 Not Found` |
 //!
-//! A known path with another method gets `405 Method Not Allowed` with an `Allow` header,
-//! where upstream answers `400 Bad Request`: no client depends on that, and 405 says what is
-//! wrong. `HEAD` is answered like `GET` without a body, and never starts a run.
+//! A known path with another method gets `400 Bad Request`, as upstream answers (with an
+//! `Allow` header saying which methods the path takes). `HEAD` is answered like `GET` without a body, and never starts a run.
 //!
 //! Browsers: a request carrying an `Origin` header is served only when the origin is a server
 //! target's (glpi-agent's rule), and then gets `Access-Control-Allow-Origin`; so a foreign web
@@ -196,7 +195,7 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    text(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+    text(StatusCode::BAD_REQUEST, "Bad Request")
 }
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response {
