@@ -160,11 +160,7 @@ pub async fn run_once(config: &RunConfig) -> RunReport {
             tracing::warn!(target = %name, "cannot read the plan: {e}");
             None
         });
-        let mut plan = stored.unwrap_or(Plan {
-            max_delay: schedule::DEFAULT_MAX_DELAY,
-            next_run: schedule::now(),
-            backoff: 0,
-        });
+        let mut plan = stored.unwrap_or_else(|| Plan::due_now(schedule::now()));
         if config.lazy && !plan.is_due(schedule::now()) {
             report.done.push(format!(
                 "{name} is not ready yet, next server contact planned for {}",

@@ -74,6 +74,16 @@ impl Plan {
         }
     }
 
+    /// The plan of a target never contacted, due at `now`.
+    #[must_use]
+    pub fn due_now(now: i64) -> Plan {
+        Plan {
+            max_delay: DEFAULT_MAX_DELAY,
+            next_run: now,
+            backoff: 0,
+        }
+    }
+
     /// Whether the target is due.
     #[must_use]
     pub fn is_due(&self, now: i64) -> bool {

@@ -86,11 +86,9 @@ pub fn force_run(vardir: &Path, servers: &[Url], now: i64) -> Result<(), StatusE
             server: name.clone(),
             source,
         };
-        let mut plan = schedule::load(&dir).map_err(err)?.unwrap_or(Plan {
-            max_delay: schedule::DEFAULT_MAX_DELAY,
-            next_run: now,
-            backoff: 0,
-        });
+        let mut plan = schedule::load(&dir)
+            .map_err(err)?
+            .unwrap_or_else(|| Plan::due_now(now));
         plan.run_now(now);
         schedule::save(&dir, &plan).map_err(err)?;
     }

@@ -276,13 +276,8 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         print_setup();
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = match load(&args) {
-        Ok(loaded) => {
-            for w in &loaded.warnings {
-                tracing::warn!("{w}");
-            }
-            loaded.settings
-        }
+    let settings = match load_logged(&args) {
+        Ok(settings) => settings,
         Err(e) => {
             print_problems(&e.warnings, &e.errors);
             return Ok(ExitCode::from(2));
@@ -308,20 +303,13 @@ pub(crate) fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         }
         let reload_args = args.clone();
         let reload = move || {
-            load(&reload_args)
-                .map(|loaded| {
-                    for w in &loaded.warnings {
-                        tracing::warn!("{w}");
-                    }
-                    loaded.settings
-                })
-                .map_err(|e| {
-                    e.errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
+            load_logged(&reload_args).map_err(|e| {
+                e.errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
         };
         return super::daemon::run(&args, settings, reload, process_env());
     }
@@ -398,6 +386,16 @@ fn print_problems(warnings: &[Warning], errors: &[ConfigError]) {
 /// variables, the command line.
 fn load(args: &AgentArgs) -> Result<Loaded, LoadError> {
     Settings::load(&source(args), process_env(), &command_line(args))
+}
+
+/// [`load`], with the warnings logged.
+fn load_logged(args: &AgentArgs) -> Result<Settings, LoadError> {
+    load(args).map(|loaded| {
+        for w in &loaded.warnings {
+            tracing::warn!("{w}");
+        }
+        loaded.settings
+    })
 }
 
 /// Where the file comes from: `--conf-file` wins over `--config` (as in FusionInventory).
