@@ -24,6 +24,8 @@ mod netinventory;
 mod probes;
 /// Every bundled walk through simulate → walk (sonde and snmpbulkwalk), and the binaries end to end.
 mod roundtrip;
+/// Secrets (communities, v3 passphrases, HTTP passwords) never in a trace log, an error or a status.
+mod secrets;
 /// The SNMP client against the in-process simulator: operations, walks, errors, 10,000 in flight.
 mod snmp_client;
 /// Interoperability with a real net-snmp snmpd on loopback (v1, v2c, v3 auth × privacy).

@@ -151,8 +151,13 @@ impl<O: RunObserver> Runner for AgentRunner<O> {
         }
         self.observer.report(target, &report);
         drop(report);
-        // What the run allocated is free now: give it back to the system.
+        // What the run allocated is free now: give it back to the system, with the code
+        // pages the run went through.
         super::memory::release_free_memory();
+        match super::memory::release_code_pages() {
+            Ok(bytes) => tracing::debug!(bytes, "code pages of the run released"),
+            Err(e) => tracing::debug!("cannot release the run's code pages: {e}"),
+        }
         contact
     }
 }

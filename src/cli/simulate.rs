@@ -50,7 +50,8 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             .await
             .context("cannot bind the listen address")?;
         for (addr, (_, names)) in sim.local_addrs().iter().zip(describe(&args, &walks)) {
-            tracing::warn!("answering on udp {addr}: {names}");
+            // A status line, not a warning: scripts and tests wait for it on stderr.
+            eprintln!("sonde simulate: answering on udp {addr}: {names}");
         }
         shutdown_signal().await;
         sim.shutdown().await;

@@ -138,6 +138,19 @@ pub enum Warning {
         /// The tasks sonde has.
         known: String,
     },
+    /// A file that sets a password (or a URL holding one) and that every user may read.
+    #[error(
+        "{origin}: {key} holds a secret but the file is readable by every user (mode {mode:04o}); \
+         make it readable only by its owner and the agent's group (chmod o-r)"
+    )]
+    SecretReadable {
+        /// The last line holding a secret.
+        origin: Origin,
+        /// Its key.
+        key: String,
+        /// The file's permission bits.
+        mode: u32,
+    },
     /// `stdout`, FusionInventory's old spelling of `local = -`.
     #[error("{origin}: stdout is deprecated, use local = - instead")]
     DeprecatedStdout {

@@ -112,6 +112,31 @@ fn clean_value(raw: &str) -> Result<String, &'static str> {
     })
 }
 
+/// Whether a setting carries a secret: a password, or a URL with a password in it.
+fn holds_secret(key: &str, value: &str) -> bool {
+    match key {
+        "password" => !value.is_empty(),
+        "server" | "proxy" => value.split([',', ' ']).any(|item| {
+            reqwest::Url::parse(item.trim())
+                .is_ok_and(|u| u.password().is_some_and(|p| !p.is_empty()))
+        }),
+        _ => false,
+    }
+}
+
+/// The file's permission bits when users other than its owner and group may read it.
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+    (mode & 0o004 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> Option<u32> {
+    None
+}
+
 /// The state of one read: the files open (for loops), what was found.
 #[derive(Default)]
 struct Reader {
@@ -166,6 +191,7 @@ impl Reader {
             }
         };
         let text = String::from_utf8_lossy(&bytes);
+        let first_entry = self.entries.len();
         self.open.push((canonical, path.to_owned()));
         for (n, line) in text.lines().enumerate() {
             let origin = Origin::File {
@@ -188,6 +214,20 @@ impl Reader {
             }
         }
         self.open.pop();
+        // The last line of this very file (not of its includes) that holds a secret.
+        let secret = self.entries[first_entry..].iter().rfind(|e| {
+            matches!(&e.origin, Origin::File { path: p, .. } if p == path)
+                && holds_secret(&e.key, &e.value)
+        });
+        if let Some(entry) = secret
+            && let Some(mode) = readable_by_others(path)
+        {
+            self.warnings.push(Warning::SecretReadable {
+                origin: entry.origin.clone(),
+                key: entry.key.clone(),
+                mode,
+            });
+        }
     }
 
     /// `include target`, written in `current`.

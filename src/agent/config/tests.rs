@@ -23,11 +23,13 @@ impl TempDir {
         TempDir(dir)
     }
 
-    /// Writes `text` to `name` (folders created) and returns its path.
+    /// Writes `text` to `name` (folders created), readable by its owner only (as a file holding
+    /// secrets should be), and returns its path.
     fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
+        chmod(&path, 0o600);
         path
     }
 }
@@ -36,6 +38,11 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn no_env() -> Vec<(String, String)> {
@@ -729,4 +736,50 @@ fn command_line_only_options_are_not_keys() {
     for key in CLI_ONLY {
         assert!(!KEYS.contains(&key), "{key}");
     }
+}
+
+#[test]
+fn secrets_in_a_file_every_user_may_read_are_a_warning() {
+    let dir = TempDir::new("secrets");
+    let open = dir.write(
+        "agent.cfg",
+        "server = https://glpi/\npassword = s3cr3t\ntag = x\n",
+    );
+    let load =
+        |path: &Path| Settings::load(&Source::File(path.to_owned()), no_env(), &Layer::new());
+    // Owner only, or owner and group (the agent's group): nothing to say.
+    for mode in [0o600, 0o640] {
+        chmod(&open, mode);
+        assert_eq!(warnings(&load(&open).unwrap(), &dir), Vec::<String>::new());
+    }
+    chmod(&open, 0o644);
+    let loaded = load(&open).unwrap();
+    let shown = warnings(&loaded, &dir);
+    assert_eq!(
+        shown,
+        [
+            "DIR/agent.cfg:2: password holds a secret but the file is readable by every user \
+          (mode 0644); make it readable only by its owner and the agent's group (chmod o-r)"
+        ]
+    );
+    assert!(!shown[0].contains("s3cr3t"));
+    // A password inside a server or proxy URL, in an included file: that file is named.
+    let inc = dir.write(
+        "conf.d/servers.cfg",
+        "server = https://glpi/, https://agent:pw@other/\n",
+    );
+    let top = dir.write("top.cfg", "include conf.d\nproxy = http://proxy:3128/\n");
+    chmod(&inc, 0o604);
+    let loaded = load(&top).unwrap();
+    assert_eq!(
+        warnings(&loaded, &dir),
+        [
+            "DIR/conf.d/servers.cfg:1: server holds a secret but the file is readable by every \
+          user (mode 0604); make it readable only by its owner and the agent's group (chmod o-r)"
+        ]
+    );
+    // No secret, no warning, whatever the mode; an empty password is no secret.
+    let plain = dir.write("plain.cfg", "server = https://glpi/\npassword =\n");
+    chmod(&plain, 0o644);
+    assert_eq!(warnings(&load(&plain).unwrap(), &dir), Vec::<String>::new());
 }
