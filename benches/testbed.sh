@@ -14,7 +14,8 @@
 #   F           127.6.0.0/16 (65,536)     1 in 4, the rest silent
 #
 # Usage (root; needs iproute2, nftables, snmpd, snmp; --perl: fusioninventory-agent-task-network):
-#   benches/testbed.sh [--perl] [--rate PPS] [POPULATION...]   (THREADS=N sets --threads)
+#   benches/testbed.sh [--perl] [--rate PPS] [POPULATION...]   (THREADS=N sets --threads;
+#   SONDE_ARGS="..." adds options to sonde's command line, e.g. "--probes snmp")
 # Prints one line per run: population, tool, wall seconds, peak memory, devices found / with SNMP.
 # --perl also runs FusionInventory's fusioninventory-netdiscovery (when installed) on A, B and E.
 set -euo pipefail
@@ -76,7 +77,7 @@ range_of() {
     esac
 }
 
-SONDE=target/release/sonde
+SONDE=${SONDE:-target/release/sonde}
 [ -x "$SONDE" ] || cargo build --release -q
 printf '%-3s %-22s %9s %10s %8s %6s\n' pop tool wall_s peak_MB found snmp
 measure() { # pop tool outfile command...
@@ -95,7 +96,7 @@ measure() { # pop tool outfile command...
 for pop in "${POPS[@]}"; do
     read -r first last <<<"$(range_of "$pop")"
     measure "$pop" "sonde" "$RUN/out" "$SONDE" netdiscovery ${THREADS:+--threads $THREADS} --first "$first" --last "$last" \
-        --credentials version:2c,community:public --timeout 1 "${RATE[@]}" --format json
+        --credentials version:2c,community:public --timeout 1 "${RATE[@]}" ${SONDE_ARGS:-} --format json
     if [ "$PERL" = 1 ] && command -v fusioninventory-netdiscovery >/dev/null && [[ $pop =~ ^[ABE]$ ]]; then
         measure "$pop" "perl (16 threads)" "$RUN/out" fusioninventory-netdiscovery --first "$first" \
             --last "$last" --community public --timeout 1 --threads 16

@@ -130,3 +130,56 @@ async fn probe(ip: IpAddr, ctx: &Ctx) -> Host {
     }
     host
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discovery::{Block, SweepConfig, build};
+    use crate::snmp::Credential;
+
+    /// Thousands of addresses wait for their answers at once, each in one task holding this
+    /// future: what only the answering ones need (identification, DNS, the host being built)
+    /// is boxed behind it, so waiting stays cheap. The SNMP probe holds its one request in
+    /// flight in place (no task of its own); the request's future stays small. (Bounds for
+    /// unoptimised builds, where futures are largest.)
+    #[tokio::test]
+    async fn an_address_in_flight_holds_a_small_future() {
+        let db = Arc::new(crate::mib::MibDb::bundled().unwrap().clone());
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let targets = Targets::new(vec![Block::range(ip, ip).unwrap()], vec![]).unwrap();
+        let built = build(SweepConfig::new(
+            targets,
+            vec![Credential::v2c("public")],
+            db,
+        ));
+        let probes = Arc::clone(&built.sweep.probes);
+        let ctx = Ctx {
+            probes: Arc::clone(&probes),
+            auth_ids: vec![],
+            entity: None,
+        };
+        let task = probe(ip, &ctx);
+        assert!(
+            std::mem::size_of_val(&task) <= 1024,
+            "{}",
+            std::mem::size_of_val(&task)
+        );
+        let snmp = probes.snmp.probe(ip);
+        assert!(
+            std::mem::size_of_val(&snmp) <= 2560,
+            "{}",
+            std::mem::size_of_val(&snmp)
+        );
+        // One community request in flight, as each credential's try of a dead address is.
+        let session = probes.snmp.client.session(crate::snmp::Target::new(
+            std::net::SocketAddr::new(ip, 161),
+            Credential::v2c("public"),
+        ));
+        let get = session.get(&[]);
+        assert!(
+            std::mem::size_of_val(&get) <= 1280,
+            "{}",
+            std::mem::size_of_val(&get)
+        );
+    }
+}

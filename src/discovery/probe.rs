@@ -65,17 +65,11 @@ pub struct NeighbourCache {
 }
 
 impl NeighbourCache {
-    async fn mac(&self, ip: IpAddr) -> Option<String> {
+    pub(crate) async fn mac(&self, ip: IpAddr) -> Option<String> {
         if ip.is_ipv6() {
-            let mut guard = self.v6.lock().await;
-            let stale = guard
-                .as_ref()
-                .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(5));
-            if stale {
-                let table = crate::net::read_ipv6_neighbors().await.unwrap_or_default();
-                *guard = Some((Instant::now(), table));
-            }
-            return guard.as_ref().and_then(|(_, t)| t.get(&ip).cloned());
+            // Boxed: reading the IPv6 table runs a command, a large future that the thousands
+            // of IPv4 addresses in flight would otherwise each carry.
+            return Box::pin(self.mac_v6(ip)).await;
         }
         let mut guard = crate::net::lock(&self.snapshot);
         let stale = guard
@@ -83,6 +77,18 @@ impl NeighbourCache {
             .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(1));
         if stale {
             let table = crate::net::read_arp_table().unwrap_or_default();
+            *guard = Some((Instant::now(), table));
+        }
+        guard.as_ref().and_then(|(_, t)| t.get(&ip).cloned())
+    }
+
+    async fn mac_v6(&self, ip: IpAddr) -> Option<String> {
+        let mut guard = self.v6.lock().await;
+        let stale = guard
+            .as_ref()
+            .is_none_or(|(at, _)| at.elapsed() > Duration::from_secs(5));
+        if stale {
+            let table = crate::net::read_ipv6_neighbors().await.unwrap_or_default();
             *guard = Some((Instant::now(), table));
         }
         guard.as_ref().and_then(|(_, t)| t.get(&ip).cloned())
@@ -109,6 +115,19 @@ impl Probes {
             }
         });
         let (snmp, ping, netbios) = tokio::join!(snmp, ping, netbios);
+        // Boxed: the host and the lookups that follow are only paid for once the probes have
+        // ended, not by every address while it waits for its answers.
+        Box::pin(self.finish(ip, snmp, ping, netbios)).await
+    }
+
+    /// Merges the probes' results into the host, then asks DNS and the neighbour table.
+    async fn finish(
+        &self,
+        ip: IpAddr,
+        snmp: Option<super::snmp_probe::SnmpResult>,
+        ping: bool,
+        netbios: Option<crate::net::NbStatus>,
+    ) -> Host {
         let mut host = Host::new(ip);
         host.ping = ping;
         host.netbios = netbios.map(|n| Netbios {

@@ -53,89 +53,125 @@ impl SnmpProbe {
     /// Probes one address. All tries start together, so a dead address costs one
     /// timeout × (retries + 1) however many credentials and ports there are.
     pub async fn probe(&self, ip: IpAddr) -> SnmpResult {
+        // One credential on one port (the usual case) is tried in place; several race in
+        // tasks of their own.
+        let decided = match (&self.ports[..], &self.credentials[..]) {
+            ([port], [credential]) => {
+                let session = self.session(ip, *port, credential);
+                match accepted(session.get(&[Oid::from_slice(&SYS_DESCR)]).await) {
+                    Ok(()) => Ok(((0, *port), session)),
+                    Err(e) => Err(vec![e]),
+                }
+            }
+            _ => Box::pin(self.race(ip)).await,
+        };
+        match decided {
+            // Boxed: only the addresses that answered pay for identification's state.
+            Ok((which, session)) => Box::pin(self.identify(ip, which, session)).await,
+            Err(errors) => SnmpResult {
+                outcome: failure(&errors),
+                info: None,
+            },
+        }
+    }
+
+    /// A session to `ip:port` with `credential` and the sweep's timing.
+    fn session(&self, ip: IpAddr, port: u16, credential: &Credential) -> Session {
+        // Before any agent has answered, assume a slow network: the early resend then comes at
+        // half the timeout, still one timeout of wall time for a dead address.
+        let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
+            0 => self.timeout / 8,
+            us => Duration::from_micros(us),
+        };
+        self.client
+            .session(
+                Target::new(SocketAddr::new(ip, port), credential.clone())
+                    .with_timeout(self.timeout)
+                    .with_retries(self.retries),
+            )
+            .with_network_rtt(Some(network_rtt))
+    }
+
+    /// Every (port, credential) tried at once; the first in order that answers wins, once
+    /// every earlier one has failed. The errors of all, in order, when none answers.
+    async fn race(&self, ip: IpAddr) -> Result<((usize, u16), Session), Vec<SnmpError>> {
         let mut tries = JoinSet::new();
         let mut order = Vec::new();
         for &port in &self.ports {
             for (index, credential) in self.credentials.iter().enumerate() {
                 let slot = order.len();
                 order.push((index, port));
-                // Before any agent has answered, assume a slow network: the early resend then
-                // comes at half the timeout, still one timeout of wall time for a dead address.
-                let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
-                    0 => self.timeout / 8,
-                    us => Duration::from_micros(us),
-                };
-                let session = self
-                    .client
-                    .session(
-                        Target::new(SocketAddr::new(ip, port), credential.clone())
-                            .with_timeout(self.timeout)
-                            .with_retries(self.retries),
-                    )
-                    .with_network_rtt(Some(network_rtt));
+                let session = self.session(ip, port, credential);
                 tries.spawn(async move {
-                    let r = session.get(&[Oid::from_slice(&SYS_DESCR)]).await;
+                    let r = accepted(session.get(&[Oid::from_slice(&SYS_DESCR)]).await);
                     (slot, session, r)
                 });
             }
         }
         let mut results: Vec<Option<Result<Session, SnmpError>>> =
             (0..order.len()).map(|_| None).collect();
-        let mut winner = None;
         while let Some(joined) = tries.join_next().await {
             let Ok((slot, session, r)) = joined else {
                 continue;
             };
-            results[slot] = Some(match r {
-                Ok(vbs) if vbs.first().is_some_and(|vb| !vb.value.is_exception()) => Ok(session),
-                Ok(_) => Err(SnmpError::InvalidRequest("sysDescr.0 is missing")),
-                Err(e) => Err(e),
-            });
-            // The first slot in order that succeeded, once every earlier one has failed.
-            if let Some(found) = first_success(&mut results) {
-                winner = Some(found);
-                break;
+            results[slot] = Some(r.map(|()| session));
+            if let Some((slot, session)) = first_success(&mut results) {
+                tries.abort_all();
+                return Ok((order[slot], session));
             }
         }
-        tries.abort_all();
-        match winner {
-            Some((slot, session)) => {
-                let (credential, port) = order[slot];
-                if let Some(rtt) = session.srtt() {
-                    self.learn_rtt(rtt);
-                }
-                // Boxed: only the addresses that answered pay for identification's state.
-                let opts = IdentifyOptions {
-                    peer: match ip {
-                        IpAddr::V4(v4) => Some(v4),
-                        IpAddr::V6(_) => None,
-                    },
-                    batch: session.version() != Version::V1,
-                };
-                // Boxed, and bounded: only the addresses that answered pay for identification's
-                // state, and only so many at once.
-                let _slot = self.identify_slots.acquire().await;
-                let info = match Box::pin(identify_with(&session, &self.db, opts)).await {
-                    Ok(info) => info,
-                    Err(e) => {
-                        tracing::debug!(%ip, error = %e, "identification incomplete");
-                        SnmpInfo::default()
-                    }
-                };
-                SnmpResult {
-                    outcome: Outcome::Snmp { credential, port },
-                    info: Some(info),
-                }
-            }
-            None => SnmpResult {
-                outcome: failure(results),
-                info: None,
-            },
-        }
+        Err(results
+            .into_iter()
+            .filter_map(|r| match r {
+                Some(Err(e)) => Some(e),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// Whether a sysDescr.0 answer accepts the session.
+fn accepted(answer: Result<Vec<crate::snmp::Varbind>, SnmpError>) -> Result<(), SnmpError> {
+    match answer {
+        Ok(vbs) if vbs.first().is_some_and(|vb| !vb.value.is_exception()) => Ok(()),
+        Ok(_) => Err(SnmpError::InvalidRequest("sysDescr.0 is missing")),
+        Err(e) => Err(e),
     }
 }
 
 impl SnmpProbe {
+    /// Identifies the device behind the session that answered with `(credential, port)`.
+    async fn identify(
+        &self,
+        ip: IpAddr,
+        (credential, port): (usize, u16),
+        session: Session,
+    ) -> SnmpResult {
+        if let Some(rtt) = session.srtt() {
+            self.learn_rtt(rtt);
+        }
+        let opts = IdentifyOptions {
+            peer: match ip {
+                IpAddr::V4(v4) => Some(v4),
+                IpAddr::V6(_) => None,
+            },
+            batch: session.version() != Version::V1,
+        };
+        // Bounded: only so many identifications at once.
+        let _slot = self.identify_slots.acquire().await;
+        let info = match Box::pin(identify_with(&session, &self.db, opts)).await {
+            Ok(info) => info,
+            Err(e) => {
+                tracing::debug!(%ip, error = %e, "identification incomplete");
+                SnmpInfo::default()
+            }
+        };
+        SnmpResult {
+            outcome: Outcome::Snmp { credential, port },
+            info: Some(info),
+        }
+    }
+
     /// Folds one agent's round-trip time into the network's (gain 1/8).
     fn learn_rtt(&self, rtt: Duration) {
         let sample = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX).max(1);
@@ -168,14 +204,7 @@ fn first_success(results: &mut [Option<Result<Session, SnmpError>>]) -> Option<(
 
 /// The outcome when no credential answered: an authentication failure says more than a
 /// refusal (the host is there, without SNMP), which says more than silence.
-fn failure(results: Vec<Option<Result<Session, SnmpError>>>) -> Outcome {
-    let errors: Vec<SnmpError> = results
-        .into_iter()
-        .filter_map(|r| match r {
-            Some(Err(e)) => Some(e),
-            _ => None,
-        })
-        .collect();
+fn failure(errors: &[SnmpError]) -> Outcome {
     if let Some(e) = errors.iter().find(|e| e.is_auth_failure()) {
         return Outcome::AuthFailed(e.to_string());
     }

@@ -366,10 +366,7 @@ impl Pinger {
         };
         self.inner.rate.acquire().await;
         let sent = Instant::now();
-        if let Err(e) = family
-            .socket
-            .send_to(&request, SocketAddr::new(ip, 0))
-            .await
+        if let Err(e) = super::send_datagram(&family.socket, &request, SocketAddr::new(ip, 0)).await
         {
             if is_unreachable_error(&e) {
                 return Ok(PingOutcome::Unreachable {

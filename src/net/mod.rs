@@ -33,6 +33,8 @@ pub mod dns;
 pub(crate) mod errqueue;
 /// ICMP echo and timestamp over one shared raw (or ping) socket per address family.
 pub mod icmp;
+/// A light bounded queue from a receive task to one waiting request.
+pub mod mailbox;
 /// The kernel's neighbour (ARP / NDP) table.
 pub mod neighbors;
 /// RFC 1002 NetBIOS node status over one shared UDP socket, and a fake responder for tests.
@@ -129,5 +131,25 @@ pub(crate) fn set_buffers(socket: &socket2::Socket, size: usize) {
     }
     if setsockopt(socket, sockopt::SndBufForce, &size).is_err() {
         let _ = socket.set_send_buffer_size(size);
+    }
+}
+
+/// Sends one datagram to `peer`. The same as `UdpSocket::send_to` without its address-lookup
+/// state: a small future, which each of the thousands of requests in flight during a sweep
+/// carries while it waits for its answer. (Not `poll_send_to`, which wakes only the last of
+/// several tasks waiting to send on a shared socket.)
+///
+/// # Errors
+/// As `UdpSocket::send_to`.
+pub async fn send_datagram(
+    socket: &tokio::net::UdpSocket,
+    datagram: &[u8],
+    peer: std::net::SocketAddr,
+) -> io::Result<usize> {
+    loop {
+        match socket.try_send_to(datagram, peer) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => socket.writable().await?,
+            sent => return sent,
+        }
     }
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use super::rate::RateLimiter;
@@ -277,7 +277,7 @@ struct Table {
 #[derive(Debug)]
 struct Waiter {
     ticket: u64,
-    tx: mpsc::Sender<Vec<u8>>,
+    tx: crate::net::mailbox::Sender<Vec<u8>>,
 }
 
 /// Removes a waiter when its request ends, however it ends.
@@ -363,7 +363,7 @@ impl NetbiosClient {
                 reason: "client closed",
             })?;
         let shared = &*self.inner.shared;
-        let (tx, mut rx) = mpsc::channel(REPLY_QUEUE);
+        let (tx, mut rx) = crate::net::mailbox::mailbox(REPLY_QUEUE);
         let ticket = shared.tickets.fetch_add(1, Ordering::Relaxed);
         let key = {
             let mut table = lock(&shared.table);
@@ -391,7 +391,7 @@ impl NetbiosClient {
         // error of this send, which then did not go out: try again, a bounded number of times.
         let mut sent = false;
         for _ in 0..16 {
-            match self.inner.socket.send_to(&request, peer).await {
+            match super::send_datagram(&self.inner.socket, &request, peer).await {
                 Ok(_) => {
                     sent = true;
                     break;

@@ -314,7 +314,9 @@ impl Session {
             "request"
         );
         let pdu = match &self.usm {
-            Some(usm) => usm.request(self, pdu_type, varbinds.clone(), bulk).await?,
+            // Boxed: the v3 exchange (engine discovery, keys, encryption) is a large future
+            // that community requests, thousands in flight during a sweep, need not carry.
+            Some(usm) => Box::pin(usm.request(self, pdu_type, varbinds.clone(), bulk)).await?,
             None => self.community_request(pdu_type, &varbinds, bulk).await?,
         };
         check_status(self.target.addr, pdu, &varbinds)

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
-use tokio::sync::{OnceCell, Semaphore, mpsc};
+use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::error::{Result, SnmpError};
@@ -118,7 +118,7 @@ enum Incoming {
 
 struct Waiter {
     peer: SocketAddr,
-    tx: mpsc::Sender<Incoming>,
+    tx: crate::net::mailbox::Sender<Incoming>,
 }
 
 struct Family {
@@ -208,7 +208,12 @@ impl Dispatcher {
         } else {
             (&self.inner.v6, self.inner.config.bind_v6)
         };
-        cell.get_or_try_init(|| async {
+        if let Some(family) = cell.get() {
+            return Ok(family);
+        }
+        // Boxed: binding happens once, and every request in flight would otherwise carry room
+        // for it.
+        Box::pin(cell.get_or_try_init(|| async {
             let socket = Arc::new(bind_socket(bind, self.inner.config.buffer_size).map_err(
                 |reason| SnmpError::Io {
                     peer: bind,
@@ -221,7 +226,7 @@ impl Dispatcher {
                 Arc::downgrade(&self.inner),
             ));
             Ok(Family { socket, task })
-        })
+        }))
         .await
     }
 
@@ -244,7 +249,7 @@ impl Dispatcher {
             .acquire()
             .await
             .map_err(|_| SnmpError::InvalidRequest("dispatcher closed"))?;
-        let (tx, mut rx) = mpsc::channel(REPLY_QUEUE);
+        let (tx, mut rx) = crate::net::mailbox::mailbox(REPLY_QUEUE);
         lock(&self.inner.waiters).insert(id, Waiter { peer, tx });
         let _registration = Registration {
             inner: &self.inner,
@@ -294,7 +299,7 @@ impl Dispatcher {
 async fn send(socket: &UdpSocket, request: &[u8], peer: SocketAddr) -> Result<()> {
     let mut last = None;
     for _ in 0..16 {
-        match socket.send_to(request, peer).await {
+        match crate::net::send_datagram(socket, request, peer).await {
             Ok(_) => return Ok(()),
             Err(e) if is_stale_icmp_error(&e) => last = Some(e),
             Err(reason) => {
