@@ -9,7 +9,7 @@ mod daemon;
 mod deploy;
 /// Discovery end to end: live (simulate) equals --file, formats, control messages, errors.
 mod discovery;
-/// Misbehaving agents: non-increasing OIDs, garbage, error statuses, tooBig, silence mid-walk.
+/// Faults: misbehaving agents (one client, and whole jobs), servers, HTTP clients, state.
 mod faults;
 /// Device identification on every bundled walk, against both reference agents' results.
 mod identify;

@@ -1,6 +1,7 @@
 //! The network jobs a server hands out (NETDISCOVERY, SNMPQUERY), run with the discovery and
 //! network inventory engines, each message sent through the server's spool as soon as it is
-//! ready ([`Sender`]): kept on disk first, removed once the server has it.
+//! ready ([`Sender`]): kept on disk first, removed once the server has it. A server that fails
+//! in the middle of a job does not stop it: the rest of its messages wait in the spool.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -39,12 +40,19 @@ pub(super) struct Sender<'a> {
     pub(super) spool: Spool,
     /// Set once the server failed: later messages are only kept.
     pub(super) down: bool,
+    /// Why the server failed while results were sent (the first failure), for the report:
+    /// [`Sender::send`] keeps going without it.
+    pub(super) failure: Option<RunError>,
     pub(super) sent: usize,
     /// What the jobs reported.
     pub(super) tally: &'a Tally,
 }
 
 impl Sender<'_> {
+    /// Keeps `message` in the spool, then sends everything kept, in order. Only a message that
+    /// cannot be kept (the spool is full, the disk too) is an error here, and it ends the job;
+    /// a server that fails is noted in [`Sender::failure`], and this message and the later ones
+    /// wait in the spool for the next contact, so a job always runs to its end.
     pub(super) async fn send(
         &mut self,
         kind: &str,
@@ -57,9 +65,14 @@ impl Sender<'_> {
             "xml"
         };
         self.spool.push(kind, ext, message)?;
-        self.flush().await
+        if let Err(e) = self.flush().await {
+            self.failure.get_or_insert(e);
+        }
+        Ok(())
     }
 
+    /// Sends everything kept, in order; the first failure of the server is returned (and sets
+    /// [`Sender::down`]), later calls only keep.
     pub(super) async fn flush(&mut self) -> Result<(), RunError> {
         if self.down {
             return Ok(());
@@ -222,11 +235,7 @@ pub(super) async fn netinventory_job(
                 };
                 match inventory(&session, &db, &options).await {
                     Ok(inv) => netinventory::device_element(&inv),
-                    Err(e) => netinventory::error_element(
-                        &id,
-                        &format!("SNMP communication error: {e}"),
-                        device.device_type(),
-                    ),
+                    Err(e) => netinventory::error_element(&id, &e.message(), device.device_type()),
                 }
             }
             (Err(_), _) => netinventory::error_element(

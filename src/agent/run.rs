@@ -4,12 +4,14 @@
 //! For a server target: results left in its spool by an earlier run go first, in order; then
 //! PROLOG (with `GLPI-Agent-ID`; a GLPI server answers in JSON and is then spoken to in its own
 //! protocol: CONTACT on later runs, the inventory as JSON, partial when sections did not
-//! change, and the XML PROLOG only when the glpiinventory plugin serves network tasks); then the
-//! local inventory when the server asks for it (`RESPONSE` = `SEND`) or when forced; then every NETDISCOVERY and SNMPQUERY job, each message written to the spool before it
-//! is sent and removed once the server has it. WAKEONLAN jobs wake their machines and send
-//! nothing back. When the server stops answering, the remaining
-//! messages stay in the spool for the next run. For a local target: the inventory is written
-//! as `<deviceid>.ocs` (`.json`, `.html`) in the directory, or to standard output for `-`.
+//! change, and the XML PROLOG only when the glpiinventory plugin serves network tasks); then
+//! the local inventory when the server asks for it (`RESPONSE` = `SEND`) or when forced; then
+//! every NETDISCOVERY and SNMPQUERY job, each message written to the spool before it is sent
+//! and removed once the server has it. WAKEONLAN jobs wake their machines and send nothing
+//! back. When the server stops answering, the jobs still run to their end and the remaining
+//! messages stay in the spool for the next run (one error reports the failure). For a local
+//! target: the inventory is written as `<deviceid>.ocs` (`.json`, `.html`) in the directory,
+//! or to standard output for `-`.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -325,7 +327,7 @@ async fn contact_server(
     report: &mut RunReport,
     tally: &Tally,
 ) -> Contact {
-    let mut contact_out = Contact::default();
+    let contact_out = Contact::default();
     let name = crate::transport::url::redacted(server);
     let client = match Client::new(config.transport.clone()) {
         Ok(c) => c,
@@ -350,6 +352,7 @@ async fn contact_server(
         agentid,
         spool,
         down: false,
+        failure: None,
         sent: 0,
         tally,
     };
@@ -363,6 +366,25 @@ async fn contact_server(
             .done
             .push(format!("{name}: {} kept result(s) delivered", sender.sent));
     }
+    let contact = converse(config, deviceid, server, report, &client, &mut sender).await;
+    // A failure while results were sent: once, after what the run did.
+    if let Some(e) = sender.failure.take() {
+        report.errors.push(e);
+    }
+    contact
+}
+
+/// The PROLOG (or CONTACT) and what the server asks for, once kept results are delivered.
+async fn converse(
+    config: &RunConfig,
+    deviceid: &str,
+    server: &Url,
+    report: &mut RunReport,
+    client: &Client,
+    sender: &mut Sender<'_>,
+) -> Contact {
+    let mut contact_out = Contact::default();
+    let name = crate::transport::url::redacted(server);
     let agentid = sender.agentid;
     let target_dir = target_dir(config, server);
     let glpi_marker = target_dir.join("glpi-native");
@@ -482,6 +504,9 @@ async fn contact_server(
             }
             let body = serde_json::to_vec(&inv_report::json(&inv)).unwrap_or_default();
             match sender.send("inventory", BodyFormat::Json, &body).await {
+                Ok(()) if sender.down => report
+                    .done
+                    .push(format!("{name}: inventory kept in the spool (JSON)")),
                 Ok(()) => report.done.push(format!("{name}: inventory sent (JSON)")),
                 Err(e) => report.errors.push(e),
             }
@@ -537,6 +562,9 @@ async fn contact_server(
             .send("inventory", BodyFormat::Xml, body.as_bytes())
             .await
         {
+            Ok(()) if sender.down => report
+                .done
+                .push(format!("{name}: inventory kept in the spool")),
             Ok(()) => report.done.push(format!("{name}: inventory sent")),
             Err(e) => report.errors.push(e),
         }
@@ -544,7 +572,7 @@ async fn contact_server(
     if wants(config, "netdiscovery") {
         for job in reply.netdiscovery_jobs() {
             report.jobs += 1;
-            if let Err(e) = netdiscovery_job(config, deviceid, job, &mut sender).await {
+            if let Err(e) = netdiscovery_job(config, deviceid, job, sender).await {
                 report.errors.push(e);
             } else {
                 report.done.push(format!(
@@ -557,7 +585,7 @@ async fn contact_server(
     if wants(config, "netinventory") {
         for job in reply.netinventory_jobs() {
             report.jobs += 1;
-            if let Err(e) = netinventory_job(config, deviceid, job, &mut sender).await {
+            if let Err(e) = netinventory_job(config, deviceid, job, sender).await {
                 report.errors.push(e);
             } else {
                 report.done.push(format!(

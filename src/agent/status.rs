@@ -54,7 +54,8 @@ pub fn read(vardir: &Path, servers: &[Url]) -> Result<Vec<TargetStatus>, StatusE
             })?;
             let spool_dir = dir.join("spool");
             let items = if spool_dir.is_dir() {
-                Spool::open(&spool_dir, Limits::default())?.items()?
+                // Read only: a run of this target may be writing its spool right now.
+                Spool::existing(&spool_dir, Limits::default()).items()?
             } else {
                 Vec::new()
             };
@@ -180,7 +181,14 @@ mod tests {
         spool.push("netdiscovery", "xml", b"<a/>").expect("push");
         spool.push("netdiscovery", "xml", b"<bb/>").expect("push");
         spool.push("inventory", "json", b"{}").expect("push");
+        // A run writing its next result right now: reading the status leaves it alone.
+        let writing = dir.join("spool").join("000000000004-netdiscovery.tmp");
+        std::fs::write(&writing, b"<half").expect("write");
         let statuses = read(&vardir, &[a.clone(), b.clone()]).expect("status");
+        assert!(
+            writing.exists(),
+            "the status removed a result being written"
+        );
         assert_eq!(statuses.len(), 2);
         assert_eq!(statuses[0].spooled, 3);
         assert_eq!(statuses[0].spooled_bytes, 11);

@@ -476,7 +476,7 @@ impl Output {
         }
         let element = match result {
             Ok(inv) => netinventory::device_element(inv),
-            Err(e) => netinventory::error_element("0", &e.to_string(), None),
+            Err(e) => netinventory::error_element("0", &e.message(), None),
         };
         match self.format {
             OutputFormat::Xml => self
@@ -487,7 +487,9 @@ impl Output {
                 Ok(inv) => self
                     .inventory_rows
                     .push(netinventory::table_row(label, inv)),
-                Err(e) => self.inventory_rows.push(format!("{label:<16} error: {e}")),
+                Err(e) => self
+                    .inventory_rows
+                    .push(format!("{label:<16} error: {}", e.message())),
             },
         }
         self.sink.flush()?;

@@ -20,10 +20,10 @@ use tokio::sync::Semaphore;
 use super::args::{OutputFormat, Transport, parse_device_type};
 use super::credentials::CredentialParser;
 use crate::mib::MibDb;
-use crate::netinventory::{InventoryError, InventoryOptions, WalkDevice, inventory};
+use crate::netinventory::{InventoryOptions, WalkDevice, inventory};
 use crate::report::netdiscovery::Envelope;
 use crate::report::netinventory as report;
-use crate::snmp::{Client, Credential, DispatcherConfig, SnmpError, Target, Version};
+use crate::snmp::{Client, Credential, DispatcherConfig, Target, Version};
 
 /// Options of `netinventory`.
 #[derive(Debug, Args)]
@@ -276,7 +276,7 @@ async fn inventory_all(args: NetinventoryArgs, jobs: Vec<Job>) -> anyhow::Result
             Err(e) => {
                 failed += 1;
                 tracing::error!("{label}: {e}");
-                report::error_element(&options.id, &error_message(e), options.device_type)
+                report::error_element(&options.id, &e.message(), options.device_type)
             }
         };
         match args.format {
@@ -289,7 +289,7 @@ async fn inventory_all(args: NetinventoryArgs, jobs: Vec<Job>) -> anyhow::Result
                 }
                 match &result {
                     Ok(inv) => writeln!(out, "{}", report::table_row(&label, inv))?,
-                    Err(e) => writeln!(out, "{label:<16} error: {}", error_message(e))?,
+                    Err(e) => writeln!(out, "{label:<16} error: {}", e.message())?,
                 }
             }
         }
@@ -307,18 +307,4 @@ async fn inventory_all(args: NetinventoryArgs, jobs: Vec<Job>) -> anyhow::Result
     } else {
         ExitCode::from(1)
     })
-}
-
-/// The MESSAGE of an error device, in the reference agents' wording where they have one.
-fn error_message(e: &InventoryError) -> String {
-    match e {
-        InventoryError::Identify(SnmpError::Timeout { peer, .. }) => {
-            format!(
-                "SNMP communication error: no response from host {}",
-                peer.ip()
-            )
-        }
-        InventoryError::Identify(inner) => format!("SNMP communication error: {inner}"),
-        other => other.to_string(),
-    }
 }

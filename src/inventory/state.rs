@@ -27,24 +27,38 @@ pub fn default_vardir() -> PathBuf {
     }
 }
 
-/// Writes `bytes` to `path` atomically (a temporary file beside it, synced, then renamed).
+/// Writes `bytes` to `path` atomically (a temporary file beside it, synced, then renamed): on
+/// any failure (a full disk…) `path` is left as it was and the temporary file is removed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write as _;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
         f.write_all(bytes)?;
-        f.sync_all()?;
+        f.sync_all()
+    });
+    let done = written.and_then(|()| std::fs::rename(&tmp, path));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path)
+    done
+}
+
+/// Renames a state file that does not hold what it should to `<name>.corrupt` (replacing an
+/// older one), so that it can be looked at, and says so.
+fn set_aside(path: &Path, what: &str) -> io::Result<()> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".corrupt");
+    let aside = PathBuf::from(name);
+    tracing::warn!(file = %path.display(), "the {what} file is not valid: set aside as {}, a new one is created", aside.display());
+    std::fs::rename(path, aside)
 }
 
 /// The DEVICEID kept in `vardir/deviceid`, created on first use as
 /// `<hostname>-YYYY-MM-DD-hh-mm-ss` (local time of creation). A file that does not hold a
-/// plausible id is replaced (and said so).
+/// plausible id is set aside (`deviceid.corrupt`) and replaced, and said so.
 pub fn device_id(vardir: &Path, hostname: &str, now: std::time::SystemTime) -> io::Result<String> {
     let path = vardir.join("deviceid");
     match std::fs::read_to_string(&path) {
@@ -53,8 +67,9 @@ pub fn device_id(vardir: &Path, hostname: &str, now: std::time::SystemTime) -> i
             if !id.is_empty() && id.len() <= 255 && !id.contains(char::is_whitespace) {
                 return Ok(id.to_owned());
             }
-            tracing::warn!(file = %path.display(), "the deviceid file is not valid: a new one is created");
+            set_aside(&path, "deviceid")?;
         }
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => set_aside(&path, "deviceid")?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
@@ -70,14 +85,14 @@ pub fn device_id(vardir: &Path, hostname: &str, now: std::time::SystemTime) -> i
 }
 
 /// The agent id (the GLPI-native protocol's `GLPI-Agent-ID`), a random UUID created once and
-/// kept in `vardir/agentid`.
+/// kept in `vardir/agentid`; a file that does not hold one is set aside (`agentid.corrupt`)
+/// and replaced.
 pub fn agent_id(vardir: &Path) -> io::Result<String> {
     let path = vardir.join("agentid");
     match std::fs::read_to_string(&path) {
         Ok(text) if is_uuid(text.trim()) => return Ok(text.trim().to_owned()),
-        Ok(_) => {
-            tracing::warn!(file = %path.display(), "the agentid file is not valid: a new one is created")
-        }
+        Ok(_) => set_aside(&path, "agentid")?,
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => set_aside(&path, "agentid")?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
@@ -305,6 +320,36 @@ mod tests {
         assert!(is_uuid(&id), "{id}");
         assert_eq!(&id[14..15], "4");
         assert_eq!(agent_id(&dir).unwrap(), id);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn corrupt_ids_are_set_aside_and_replaced() {
+        let dir = std::env::temp_dir().join(format!("sonde-corrupt-ids-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // Not text at all (a disk that returned garbage), and not an id.
+        std::fs::write(dir.join("deviceid"), b"\xff\xfe\x00garbage").unwrap();
+        std::fs::write(dir.join("agentid"), b"not a uuid\n").unwrap();
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_764_000_000);
+        let id = device_id(&dir, "testhost", t).unwrap();
+        assert!(id.starts_with("testhost-2025-11-2"), "{id}");
+        assert_eq!(
+            std::fs::read(dir.join("deviceid.corrupt")).unwrap(),
+            b"\xff\xfe\x00garbage"
+        );
+        let agent = agent_id(&dir).unwrap();
+        assert!(is_uuid(&agent), "{agent}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("agentid.corrupt")).unwrap(),
+            "not a uuid\n"
+        );
+        // From now on, both are kept.
+        assert_eq!(
+            device_id(&dir, "other", std::time::SystemTime::now()).unwrap(),
+            id
+        );
+        assert_eq!(agent_id(&dir).unwrap(), agent);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

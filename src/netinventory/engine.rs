@@ -54,6 +54,10 @@ pub enum InventoryError {
     /// (a server would take missing ports for removed ones).
     #[error("device stopped answering during the inventory: {0}")]
     Interrupted(SnmpError),
+    /// A table of the device never ends (its OIDs keep increasing): nothing is sent rather
+    /// than a cut table.
+    #[error("inventory abandoned: {0}")]
+    Endless(SnmpError),
     /// The walk file could not be read.
     #[error("{}: {source}", path.display())]
     File {
@@ -62,6 +66,25 @@ pub enum InventoryError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+impl InventoryError {
+    /// The MESSAGE of the DEVICE/ERROR element reported for the device, in the reference
+    /// agents' wording where they have one (`SNMP communication error: no response from host
+    /// <ip>` when identification got no answer).
+    #[must_use]
+    pub fn message(&self) -> String {
+        match self {
+            InventoryError::Identify(SnmpError::Timeout { peer, .. }) => {
+                format!(
+                    "SNMP communication error: no response from host {}",
+                    peer.ip()
+                )
+            }
+            InventoryError::Identify(inner) => format!("SNMP communication error: {inner}"),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// A device to inventory: its MIB, and the same device seen in a VLAN's context (for per-VLAN
@@ -208,7 +231,10 @@ pub async fn inventory<D: Device>(
 
     let tables = read(device, &columns, &scalars)
         .await
-        .map_err(InventoryError::Interrupted)?;
+        .map_err(|e| match e {
+            SnmpError::Endless { .. } => InventoryError::Endless(e),
+            e => InventoryError::Interrupted(e),
+        })?;
 
     // Build.
     let mut inv = NetInventory {
@@ -275,8 +301,8 @@ pub async fn inventory<D: Device>(
 }
 
 /// Reads `scalars` by GET and `columns` by walks, columns of one table together, at most two
-/// requests in flight. A timeout (or an unreachable port) ends the reading with an error; a
-/// table the agent answers with another error is left empty.
+/// requests in flight. A timeout, an unreachable port or a table that never ends ends the
+/// reading with an error; a table the agent answers with another error is left empty.
 async fn read<S: Source + Sync>(
     source: &S,
     columns: &[Oid],
@@ -325,7 +351,11 @@ async fn read<S: Source + Sync>(
             };
             match answer {
                 Ok(vbs) => got.extend(vbs),
-                Err(e @ (SnmpError::Timeout { .. } | SnmpError::Unreachable { .. })) => {
+                Err(
+                    e @ (SnmpError::Timeout { .. }
+                    | SnmpError::Unreachable { .. }
+                    | SnmpError::Endless { .. }),
+                ) => {
                     return Err(e);
                 }
                 Err(e) => tracing::debug!("inventory read left empty: {e}"),

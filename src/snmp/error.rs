@@ -129,6 +129,17 @@ pub enum SnmpError {
         /// The OID at error-index, when in range.
         oid: Option<Oid>,
     },
+    /// A walk read the most objects allowed from one table without reaching its end: the
+    /// agent's OIDs keep increasing forever (see [`crate::snmp::source::MAX_TABLE_OBJECTS`]).
+    #[error(
+        "{peer}: a table of more than {limit} objects that never ends (the agent's OIDs keep increasing)"
+    )]
+    Endless {
+        /// The agent.
+        peer: SocketAddr,
+        /// The bound that was reached.
+        limit: usize,
+    },
     /// The response could not be decoded.
     #[error("{peer}: malformed response: {reason}")]
     Decode {

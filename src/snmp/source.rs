@@ -4,11 +4,17 @@
 use super::agent::Mib;
 use super::client::Session;
 use super::credential::Version;
-use super::error::Result;
+use super::error::{Result, SnmpError};
 use super::oid::Oid;
 use super::table::{DEFAULT_BUDGET, walk_columns};
 use super::value::{Value, Varbind};
-use super::walker::{WalkOptions, walk};
+use super::walker::{WalkEnd, WalkOptions, walk};
+
+/// The most objects a live walk reads from one table (all its columns together) before it
+/// gives up with [`SnmpError::Endless`]: far beyond any real table (the biggest bundled walk,
+/// an HP 5406zl, holds 77,312 objects in all), and a bound on what an agent whose OIDs
+/// increase forever costs (time and memory).
+pub const MAX_TABLE_OBJECTS: usize = 1_000_000;
 
 /// A device's MIB, readable by GET and by subtree walks.
 pub trait Source {
@@ -40,9 +46,14 @@ impl Source for Session {
     async fn walk(&self, root: &Oid) -> Result<Vec<Varbind>> {
         let opts = WalkOptions {
             bulk: self.version() != Version::V1,
+            max_varbinds: MAX_TABLE_OBJECTS,
             ..WalkOptions::default()
         };
-        Ok(walk(self, root, opts).await?.varbinds)
+        let result = walk(self, root, opts).await?;
+        if result.end == WalkEnd::Limit {
+            return Err(self.endless());
+        }
+        Ok(result.varbinds)
     }
 
     async fn walk_columns(&self, roots: &[Oid]) -> Result<Vec<Vec<Varbind>>> {
@@ -50,11 +61,23 @@ impl Source for Session {
         let opts = WalkOptions {
             bulk: self.version() != Version::V1,
             max_repetitions: DEFAULT_BUDGET,
+            max_varbinds: MAX_TABLE_OBJECTS,
             ..WalkOptions::default()
         };
-        Ok(walk_columns(self, roots, opts, DEFAULT_BUDGET)
-            .await?
-            .columns)
+        let result = walk_columns(self, roots, opts, DEFAULT_BUDGET).await?;
+        if result.limited {
+            return Err(self.endless());
+        }
+        Ok(result.columns)
+    }
+}
+
+impl Session {
+    fn endless(&self) -> SnmpError {
+        SnmpError::Endless {
+            peer: self.target().addr,
+            limit: MAX_TABLE_OBJECTS,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use super::error::{Result, SnmpError};
 use super::oid::Oid;
 use super::pdu::ErrorStatus;
 use super::value::{Value, Varbind};
-use super::walker::{WalkOptions, walk};
+use super::walker::{WalkEnd, WalkOptions, walk};
 
 /// Varbinds asked per GETBULK answer at first (columns × repetitions); halved on tooBig and
 /// quartered on a timeout.
@@ -21,6 +21,8 @@ pub struct ColumnsResult {
     pub columns: Vec<Vec<Varbind>>,
     /// Requests sent (retransmissions not counted).
     pub requests: u32,
+    /// `max_varbinds` (all columns together) ended the walk before every column ended.
+    pub limited: bool,
 }
 
 struct Column {
@@ -37,7 +39,7 @@ impl Column {
     }
 
     /// Takes one answered varbind; false when the column ends with it.
-    fn take(&mut self, vb: Varbind, max: usize) -> bool {
+    fn take(&mut self, vb: Varbind) -> bool {
         if matches!(
             vb.value,
             Value::EndOfMibView | Value::NoSuchObject | Value::NoSuchInstance
@@ -53,13 +55,14 @@ impl Column {
             return false;
         }
         self.rows.push(vb);
-        self.rows.len() < max
+        true
     }
 }
 
 /// Walks every column under `roots` together. `opts.max_repetitions` caps the repetitions of one
-/// GETBULK; `budget` caps columns × repetitions. With SNMPv1 (or an agent that mishandles
-/// GETBULK) each request is a GETNEXT of every open column.
+/// GETBULK; `budget` caps columns × repetitions; `opts.max_varbinds` caps the rows of all
+/// columns together (then the walk ends, [`ColumnsResult::limited`]). With SNMPv1 (or an agent
+/// that mishandles GETBULK) each request is a GETNEXT of every open column.
 pub async fn walk_columns(
     session: &Session,
     roots: &[Oid],
@@ -79,10 +82,18 @@ pub async fn walk_columns(
     let mut shrinks_left = opts.timeout_shrinks;
     let mut requests = 0u32;
     let max = opts.max_varbinds.max(1);
+    let mut taken = 0usize;
     loop {
         let open: Vec<usize> = (0..cols.len()).filter(|&i| !cols[i].done).collect();
         if open.is_empty() {
             break;
+        }
+        if taken >= max {
+            return Ok(ColumnsResult {
+                columns: cols.into_iter().map(|c| c.rows).collect(),
+                requests,
+                limited: true,
+            });
         }
         let cursors: Vec<Oid> = open.iter().map(|&i| cols[i].cursor()).collect();
         let n = u32::try_from(open.len()).unwrap_or(u32::MAX);
@@ -105,7 +116,7 @@ pub async fn walk_columns(
             }
             Err(SnmpError::TooBig { .. }) if open.len() > 1 => {
                 // Even one row of every column is too big: one column at a time.
-                return finish_one_by_one(session, cols, opts, requests).await;
+                return finish_one_by_one(session, cols, opts, requests, taken).await;
             }
             Err(SnmpError::TooBig { .. }) if bulk => {
                 bulk = false;
@@ -117,7 +128,7 @@ pub async fn walk_columns(
                 shrinks_left -= 1;
                 budget = (budget / 4).max(1);
                 if reps == 1 {
-                    return finish_one_by_one(session, cols, opts, requests).await;
+                    return finish_one_by_one(session, cols, opts, requests, taken).await;
                 }
                 continue;
             }
@@ -148,39 +159,68 @@ pub async fn walk_columns(
             }
             let col = &mut cols[open[slot]];
             let before = col.rows.len();
-            if !col.take(vb, max) {
+            if !col.take(vb) {
                 ended[slot] = true;
                 col.done = true;
             }
+            taken += col.rows.len() - before;
             progressed |= col.rows.len() > before || col.done;
         }
         if !progressed {
             // A truncated answer that moved no column: do not loop.
-            return finish_one_by_one(session, cols, opts, requests).await;
+            return finish_one_by_one(session, cols, opts, requests, taken).await;
         }
     }
     Ok(ColumnsResult {
         columns: cols.into_iter().map(|c| c.rows).collect(),
         requests,
+        limited: false,
     })
 }
 
-/// Walks the columns not finished yet one by one (from their roots).
+/// Walks the columns not finished yet one by one (from their roots), within what is left of
+/// `opts.max_varbinds` once `taken` rows are in.
 async fn finish_one_by_one(
     session: &Session,
     cols: Vec<Column>,
     opts: WalkOptions,
     mut requests: u32,
+    taken: usize,
 ) -> Result<ColumnsResult> {
     let mut columns = Vec::with_capacity(cols.len());
+    let mut limited = false;
+    // The rows of the unfinished columns are read again from their roots.
+    let mut left = opts.max_varbinds.max(1).saturating_sub(
+        taken
+            - cols
+                .iter()
+                .filter(|c| !c.done)
+                .map(|c| c.rows.len())
+                .sum::<usize>(),
+    );
     for col in cols {
         if col.done {
             columns.push(col.rows);
             continue;
         }
-        let result = walk(session, &col.root, opts).await?;
+        if left == 0 {
+            limited = true;
+            columns.push(Vec::new());
+            continue;
+        }
+        let one = WalkOptions {
+            max_varbinds: left,
+            ..opts
+        };
+        let result = walk(session, &col.root, one).await?;
         requests = requests.saturating_add(result.requests);
+        limited |= result.end == WalkEnd::Limit;
+        left = left.saturating_sub(result.varbinds.len());
         columns.push(result.varbinds);
     }
-    Ok(ColumnsResult { columns, requests })
+    Ok(ColumnsResult {
+        columns,
+        requests,
+        limited,
+    })
 }

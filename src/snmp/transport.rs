@@ -4,6 +4,11 @@
 //! collide) and peer, sends, and waits on a small bounded channel with a deadline. One receive task
 //! per socket routes each datagram to the waiting request by id and peer. Thousands of requests in
 //! flight therefore cost two file descriptors, not one each.
+//!
+//! A datagram without a readable id (garbage, a truncated or oversized message) cannot be
+//! routed; the requests waiting on the peer that sent it remember why it does not decode, and
+//! one that then gets no valid answer ends with that [`SnmpError::Decode`] instead of a timeout
+//! that would blame the network or the community.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -16,8 +21,9 @@ use tokio::net::UdpSocket;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinHandle;
 
+use super::ber::DecodeError;
 use super::error::{Result, SnmpError};
-use super::message::peek_id;
+use super::message::{self, peek_id};
 use crate::net::{RateLimiter, lock};
 
 /// Largest datagram we read.
@@ -119,6 +125,56 @@ enum Incoming {
 struct Waiter {
     peer: SocketAddr,
     tx: crate::net::mailbox::Sender<Incoming>,
+    /// Why the first datagram from the peer that could not be routed did not decode.
+    malformed: Option<DecodeError>,
+}
+
+/// The requests waiting for a reply, by id and by peer.
+#[derive(Default)]
+struct Waiters {
+    by_id: HashMap<i32, Waiter>,
+    /// The ids waiting on each peer (by [`peer_key`]): those a datagram that carries no
+    /// readable id concerns.
+    by_peer: HashMap<SocketAddr, Vec<i32>>,
+}
+
+impl Waiters {
+    fn insert(&mut self, id: i32, waiter: Waiter) {
+        // Ids are unique among requests in flight; keep the index right all the same.
+        self.remove(id);
+        self.by_peer
+            .entry(peer_key(waiter.peer))
+            .or_default()
+            .push(id);
+        self.by_id.insert(id, waiter);
+    }
+
+    fn remove(&mut self, id: i32) -> Option<Waiter> {
+        let waiter = self.by_id.remove(&id)?;
+        self.unindex(id, waiter.peer);
+        Some(waiter)
+    }
+
+    fn unindex(&mut self, id: i32, peer: SocketAddr) {
+        let key = peer_key(peer);
+        if let Some(ids) = self.by_peer.get_mut(&key) {
+            ids.retain(|i| *i != id);
+            if ids.is_empty() {
+                self.by_peer.remove(&key);
+            }
+        }
+    }
+}
+
+/// A peer's address with a v4-mapped IPv6 address written as IPv4 (one key for both forms).
+fn peer_key(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(v4.into(), v6.port()),
+            None => addr,
+        },
+        SocketAddr::V4(_) => addr,
+    }
 }
 
 struct Family {
@@ -130,7 +186,7 @@ struct Inner {
     config: DispatcherConfig,
     v4: OnceCell<Family>,
     v6: OnceCell<Family>,
-    waiters: Mutex<HashMap<i32, Waiter>>,
+    waiters: Mutex<Waiters>,
     next_id: AtomicU32,
     slots: Semaphore,
 }
@@ -163,7 +219,17 @@ struct Registration<'a> {
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
-        lock(&self.inner.waiters).remove(&self.id);
+        lock(&self.inner.waiters).remove(self.id);
+    }
+}
+
+impl Registration<'_> {
+    /// Why a datagram from the peer could not be routed, if one came.
+    fn malformed(&self) -> Option<DecodeError> {
+        lock(&self.inner.waiters)
+            .by_id
+            .get_mut(&self.id)
+            .and_then(|w| w.malformed.take())
     }
 }
 
@@ -178,7 +244,7 @@ impl Dispatcher {
                 config,
                 v4: OnceCell::new(),
                 v6: OnceCell::new(),
-                waiters: Mutex::new(HashMap::new()),
+                waiters: Mutex::new(Waiters::default()),
                 next_id: AtomicU32::new(seed.max(1)),
                 slots,
             }),
@@ -199,7 +265,7 @@ impl Dispatcher {
     /// Requests currently waiting for a reply.
     #[must_use]
     pub fn in_flight(&self) -> usize {
-        lock(&self.inner.waiters).len()
+        lock(&self.inner.waiters).by_id.len()
     }
 
     async fn family(&self, peer: SocketAddr) -> Result<&Family> {
@@ -233,7 +299,8 @@ impl Dispatcher {
     /// Sends `request` to `peer` and waits for a reply carrying `id`: `waits[0]` after the
     /// first send, then resends and waits `waits[1]`, and so on. Every datagram from `peer`
     /// with that id goes through `accept`; the first `Done` or `Fail` ends the exchange. Never
-    /// waits longer than the sum of `waits` once a slot is free.
+    /// waits longer than the sum of `waits` once a slot is free. Without an answer: a timeout,
+    /// or [`SnmpError::Decode`] when the peer sent datagrams that could not be read.
     pub async fn exchange<T>(
         &self,
         peer: SocketAddr,
@@ -250,8 +317,15 @@ impl Dispatcher {
             .await
             .map_err(|_| SnmpError::InvalidRequest("dispatcher closed"))?;
         let (tx, mut rx) = crate::net::mailbox::mailbox(REPLY_QUEUE);
-        lock(&self.inner.waiters).insert(id, Waiter { peer, tx });
-        let _registration = Registration {
+        lock(&self.inner.waiters).insert(
+            id,
+            Waiter {
+                peer,
+                tx,
+                malformed: None,
+            },
+        );
+        let registration = Registration {
             inner: &self.inner,
             id,
         };
@@ -283,6 +357,9 @@ impl Dispatcher {
                     },
                 }
             }
+        }
+        if let Some(reason) = registration.malformed() {
+            return Err(SnmpError::Decode { peer, reason });
         }
         Err(SnmpError::Timeout {
             peer,
@@ -388,11 +465,11 @@ async fn receive_loop(socket: Arc<UdpSocket>, inner: std::sync::Weak<Inner>) {
 
 fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
     let Some((_, id)) = peek_id(datagram) else {
-        tracing::trace!(%from, len = datagram.len(), "datagram that is not SNMP dropped");
+        unroutable(inner, from, datagram);
         return;
     };
     let waiters = lock(&inner.waiters);
-    match waiters.get(&id) {
+    match waiters.by_id.get(&id) {
         Some(w) if same_peer(w.peer, from) => {
             // A full queue means duplicates nobody is reading: dropping them is right.
             let _ = w.tx.try_send(Incoming::Datagram(datagram.to_vec()));
@@ -402,13 +479,37 @@ fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
     }
 }
 
+/// A datagram without a readable id: the requests waiting on its sender note why it does not
+/// decode (the first reason each), in case no valid answer comes.
+fn unroutable(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
+    let key = peer_key(from);
+    if !lock(&inner.waiters).by_peer.contains_key(&key) {
+        tracing::trace!(%from, len = datagram.len(), "datagram that is not SNMP dropped");
+        return;
+    }
+    // Decoded outside the lock; the ids are looked up again after.
+    let Err(reason) = message::decode(datagram) else {
+        return;
+    };
+    tracing::debug!(%from, len = datagram.len(), %reason, "malformed datagram from an agent");
+    let mut waiters = lock(&inner.waiters);
+    let Waiters { by_id, by_peer } = &mut *waiters;
+    for id in by_peer.get(&key).into_iter().flatten() {
+        if let Some(w) = by_id.get_mut(id)
+            && w.malformed.is_none()
+        {
+            w.malformed = Some(reason.clone());
+        }
+    }
+}
+
 fn refused(inner: &Inner, socket: &UdpSocket) {
     for r in crate::net::errqueue::drain(socket) {
         let Some((_, id)) = peek_id(&r.payload) else {
             continue;
         };
         let waiters = lock(&inner.waiters);
-        if let Some(w) = waiters.get(&id)
+        if let Some(w) = waiters.by_id.get(&id)
             && same_peer(w.peer, r.dest)
         {
             let _ = w.tx.try_send(Incoming::Refused(r.errno));

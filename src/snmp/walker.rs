@@ -15,7 +15,8 @@ pub struct WalkOptions {
     pub max_repetitions: u32,
     /// Use GETBULK when the version allows it.
     pub bulk: bool,
-    /// Stop after this many varbinds (a bound against agents that never end).
+    /// Stop after this many varbinds (a bound against agents that never end); for
+    /// [`walk_columns`](super::table::walk_columns), all columns together.
     pub max_varbinds: usize,
     /// Shrink-and-retry rounds allowed after timeouts before the timeout is reported.
     pub timeout_shrinks: u32,

@@ -140,7 +140,16 @@ pub enum TransportError {
         /// The bound.
         limit: usize,
     },
-    /// The exchange broke after the connection was made (reset while reading…).
+    /// The server reset or closed the connection before its answer was complete (a crashed or
+    /// restarting server, a proxy or firewall cutting the exchange).
+    #[error("{url}: the server {how} the connection before its answer was complete")]
+    Dropped {
+        /// The server URL.
+        url: String,
+        /// `reset` or `closed`.
+        how: &'static str,
+    },
+    /// The exchange broke after the connection was made in another way.
     #[error("{url}: {detail}")]
     Network {
         /// The server URL.
@@ -175,6 +184,7 @@ impl TransportError {
             | TransportError::Timeout { .. }
             | TransportError::Connect { .. }
             | TransportError::Dns { .. }
+            | TransportError::Dropped { .. }
             | TransportError::Network { .. } => true,
             TransportError::Status { status, .. } => *status == 429 || *status >= 500,
             _ => false,
@@ -262,6 +272,16 @@ pub(crate) fn classify(
     if io_kind(io::ErrorKind::ConnectionRefused) {
         return TransportError::ConnectionRefused { url };
     }
+    if io_kind(io::ErrorKind::ConnectionReset) || io_kind(io::ErrorKind::ConnectionAborted) {
+        return TransportError::Dropped { url, how: "reset" };
+    }
+    let incomplete = all.iter().any(|e| {
+        e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+    });
+    if incomplete || io_kind(io::ErrorKind::UnexpectedEof) {
+        return TransportError::Dropped { url, how: "closed" };
+    }
     // Skip reqwest's own line ("error sending request for url (…)"): it repeats the URL.
     let messages: Vec<String> = all.iter().skip(1).map(ToString::to_string).collect();
     let detail = {
@@ -342,7 +362,11 @@ mod tests {
             source: reset,
         };
         let error = classify("http://h/", Duration::from_secs(1), &top, false, false);
-        assert_eq!(error.to_string(), "http://h/: connection reset by peer");
+        assert_eq!(
+            error.to_string(),
+            "http://h/: the server reset the connection before its answer was complete"
+        );
+        assert!(error.is_retryable());
     }
 
     #[test]

@@ -10,6 +10,11 @@
 //!
 //! Delivery is at least once: a crash between the server's acknowledgement and the removal of
 //! the file (a few microseconds) sends that result again on the next contact.
+//!
+//! A kept result that is not whole when its turn comes (not well-formed XML with one root, or
+//! not a JSON object: a file damaged on disk) or that cannot be read is set aside as
+//! `<name>.corrupt`, with a warning, and delivery goes on with the next one: one bad file never
+//! holds the others back (a server would refuse it at every contact).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -99,9 +104,14 @@ fn io_error(path: &Path, source: io::Error) -> SpoolError {
 
 impl Spool {
     /// Opens (creating it) the spool in `dir`, removing temporary files a crash left behind.
+    /// A directory where files cannot be created or removed (read-only) is an error at once:
+    /// a result sent from it could not be forgotten, and would be sent again.
     pub fn open(dir: impl Into<PathBuf>, limits: Limits) -> Result<Self, SpoolError> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        let probe = dir.join(".write-check.tmp");
+        std::fs::File::create(&probe).map_err(|e| io_error(&dir, e))?;
+        std::fs::remove_file(&probe).map_err(|e| io_error(&dir, e))?;
         for entry in std::fs::read_dir(&dir).map_err(|e| io_error(&dir, e))? {
             let entry = entry.map_err(|e| io_error(&dir, e))?;
             if entry.file_name().to_string_lossy().ends_with(".tmp") {
@@ -109,6 +119,17 @@ impl Spool {
             }
         }
         Ok(Self { dir, limits })
+    }
+
+    /// A handle on the spool in `dir` for reading what it holds ([`Spool::items`]) and nothing
+    /// else: no directory created, no temporary file removed (a run may be writing one right
+    /// now, in this process or another), nothing probed; a read-only spool reads.
+    #[must_use]
+    pub fn existing(dir: impl Into<PathBuf>, limits: Limits) -> Self {
+        Self {
+            dir: dir.into(),
+            limits,
+        }
     }
 
     /// The directory.
@@ -169,8 +190,15 @@ impl Spool {
         let format = if format == "json" { "json" } else { "xml" };
         let path = self.dir.join(format!("{sequence:012}-{kind}.{format}"));
         let tmp = self.dir.join(format!("{sequence:012}-{kind}.tmp"));
-        write_synced(&tmp, bytes).map_err(|e| io_error(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))?;
+        if let Err(e) = write_synced(&tmp, bytes) {
+            // A full disk: what was written of it is given back at once.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io_error(&tmp, e));
+        }
+        if let Err(e) = std::fs::rename(&tmp, &path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io_error(&path, e));
+        }
         if let Ok(d) = std::fs::File::open(&self.dir) {
             let _ = d.sync_all();
         }
@@ -192,8 +220,24 @@ impl Spool {
         }
     }
 
+    /// Sets a kept result aside (renamed `<name>.corrupt`, which is no spool file), so that
+    /// delivery goes on without it.
+    pub fn set_aside(&self, item: &Item, why: &str) -> Result<PathBuf, SpoolError> {
+        let mut name = item.path.as_os_str().to_owned();
+        name.push(".corrupt");
+        let aside = PathBuf::from(name);
+        std::fs::rename(&item.path, &aside).map_err(|e| io_error(&item.path, e))?;
+        tracing::warn!(
+            file = %item.path.display(),
+            "kept result set aside as {} ({why}); the others are delivered",
+            aside.display()
+        );
+        Ok(aside)
+    }
+
     /// Sends every kept result in order with `send`, removing each one it acknowledges; stops at
     /// the first failure (so order is kept) and returns how many were delivered and the error.
+    /// A result that is not whole, or cannot be read, is set aside (see the module) and skipped.
     pub async fn deliver<F, Fut, E>(&self, mut send: F) -> (usize, Option<E>)
     where
         F: FnMut(Item, Vec<u8>) -> Fut,
@@ -206,9 +250,21 @@ impl Spool {
         };
         let mut delivered = 0;
         for item in items {
-            let bytes = match item.read() {
-                Ok(b) => b,
-                Err(e) => return (delivered, Some(e.into())),
+            let bytes = match std::fs::read(&item.path) {
+                Ok(b) if is_whole(&item.format, &b) => b,
+                Ok(_) => {
+                    if let Err(e) = self.set_aside(&item, "not a whole message") {
+                        return (delivered, Some(e.into()));
+                    }
+                    continue;
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    if let Err(e) = self.set_aside(&item, &format!("unreadable: {e}")) {
+                        return (delivered, Some(e.into()));
+                    }
+                    continue;
+                }
             };
             if let Err(e) = send(item.clone(), bytes).await {
                 return (delivered, Some(e));
@@ -219,6 +275,40 @@ impl Spool {
             delivered += 1;
         }
         (delivered, None)
+    }
+}
+
+/// Whether a kept result is whole: well-formed XML with one root element, or a JSON object.
+fn is_whole(format: &str, bytes: &[u8]) -> bool {
+    if format == "json" {
+        return serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| v.is_object());
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut reader = quick_xml::Reader::from_str(text);
+    let (mut depth, mut roots) = (0usize, 0usize);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                roots += usize::from(depth == 0);
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::Empty(_)) => roots += usize::from(depth == 0),
+            Ok(quick_xml::events::Event::End(_)) => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            Ok(quick_xml::events::Event::Text(t)) if depth == 0 => {
+                let text: &str = t.as_ref();
+                if !text.trim().is_empty() {
+                    return false;
+                }
+            }
+            Ok(quick_xml::events::Event::Eof) => return depth == 0 && roots == 1,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
     }
 }
 
@@ -308,6 +398,49 @@ mod tests {
         spool.push("b", "xml", b"12345").unwrap();
         let e = spool.push("c", "xml", b"").unwrap_err();
         assert!(matches!(e, SpoolError::Full { items: 2, .. }), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// Damaged files are set aside and the others go; a result kept after them keeps its place.
+    #[tokio::test]
+    async fn damaged_results_are_set_aside_and_the_others_delivered() {
+        let d = dir("damaged");
+        let spool = Spool::open(&d, Limits::default()).unwrap();
+        spool
+            .push("netinventory", "xml", b"<REQUEST><A/></REQUEST>")
+            .unwrap();
+        let cut = spool.push("netinventory", "xml", b"<REQUEST><A>").unwrap();
+        let garbage = spool
+            .push("netinventory", "xml", b"\0\0\0\0garbage")
+            .unwrap();
+        let empty = spool.push("inventory", "json", b"").unwrap();
+        let array = spool.push("inventory", "json", b"[1, 2]").unwrap();
+        let two = spool.push("inventory", "xml", b"<A/><B/>").unwrap();
+        spool
+            .push("inventory", "json", b"{\"action\": \"inventory\"}")
+            .unwrap();
+        // A directory where a result should be: unreadable, set aside too.
+        std::fs::create_dir(d.join("000000000008-inventory.xml")).unwrap();
+        let mut sent = Vec::new();
+        let (n, err) = spool
+            .deliver(|item, bytes| {
+                sent.push((item.sequence, bytes));
+                async { Ok::<(), SpoolError>(()) }
+            })
+            .await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(n, 2);
+        let sequences: Vec<u64> = sent.iter().map(|(s, _)| *s).collect();
+        assert_eq!(sequences, [1, 7]);
+        for item in [cut, garbage, empty, array, two] {
+            assert!(!item.path.exists());
+            let mut aside = item.path.as_os_str().to_owned();
+            aside.push(".corrupt");
+            assert!(std::path::Path::new(&aside).exists(), "{aside:?}");
+        }
+        assert!(d.join("000000000008-inventory.xml.corrupt").is_dir());
+        // What was set aside is no spool file: nothing is left to deliver.
+        assert!(spool.items().unwrap().is_empty());
         std::fs::remove_dir_all(&d).unwrap();
     }
 

@@ -116,7 +116,12 @@ pub async fn serve(
         now,
     });
     let mut http = http1::Builder::new();
+    // A client may shut its side down once its request is sent (`nc -N`, probes): it is still
+    // answered (without this, hyper drops the request when it reads the end of the stream
+    // before the answer is ready). The head timeout and the lifetime still bound such a
+    // connection.
     http.timer(TokioTimer::new())
+        .half_close(true)
         .header_read_timeout(limits.request_timeout)
         .max_buf_size(limits.max_request_bytes)
         .keep_alive(limits.keepalive_requests > 1)

@@ -12,6 +12,8 @@ use tokio::task::JoinHandle;
 
 use super::*;
 
+/// Hostile requests: huge heads and bodies, bad methods and paths, a flood of them.
+mod abuse;
 /// Oversized requests, many or slow clients, keep-alive, shutdown.
 mod limits;
 /// The routes and their trust rules.

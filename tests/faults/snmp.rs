@@ -1,5 +1,6 @@
 //! Agents that misbehave on purpose (scripted on a loopback socket): non-increasing OIDs,
-//! garbage and mismatched replies, and error statuses. Each ends classified, never in a hang.
+//! garbage, unreadable and mismatched replies, error statuses, columns that never end. Each ends
+//! classified, never in a hang.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -286,4 +287,93 @@ async fn a_closed_port_is_refused_at_once() {
             started.elapsed()
         );
     }
+}
+
+/// Replies nobody can route (no readable request id: garbage, a truncated message, a length
+/// beyond the datagram) end the request in a decode error that says what was wrong, not in a
+/// timeout that would blame the network or the community.
+#[tokio::test]
+async fn unreadable_replies_give_a_decode_error_not_a_timeout() {
+    let (addr, task) = scripted(|req| {
+        let good = reply(
+            req,
+            ErrorStatus::NoError,
+            0,
+            vec![Varbind::new(oid("1.3.6.1.2.1.1.5.0"), Value::Null)],
+        );
+        vec![b"\x30\xff".to_vec(), good[..good.len() / 2].to_vec()]
+    })
+    .await;
+    let client = Client::default();
+    let err = client
+        .session(target(addr))
+        .get(&[oid("1.3.6.1.2.1.1.5.0")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SnmpError::Decode { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("{addr}: malformed response: bad BER length at offset 1")
+    );
+    // The same garbage before a good answer changes nothing.
+    let (addr, task2) = scripted(|req| {
+        let good = reply(
+            req,
+            ErrorStatus::NoError,
+            0,
+            vec![Varbind::new(
+                oid("1.3.6.1.2.1.1.5.0"),
+                Value::OctetString(b"ok".to_vec()),
+            )],
+        );
+        let mut out = vec![b"\x30\xff".to_vec(); 8];
+        out.push(good);
+        out
+    })
+    .await;
+    let got = client
+        .session(target(addr))
+        .get(&[oid("1.3.6.1.2.1.1.5.0")])
+        .await
+        .unwrap();
+    assert_eq!(got[0].value, Value::OctetString(b"ok".to_vec()));
+    task.abort();
+    task2.abort();
+}
+
+/// A column whose OIDs increase forever: the walk of several columns stops at its bound on
+/// all rows together, and says so.
+#[tokio::test]
+async fn a_column_that_never_ends_stops_at_the_bound() {
+    let (addr, task) = scripted(|req| {
+        // GETBULK: max-repetitions rows of every column asked, each column endless.
+        let reps = req.pdu.error_index.clamp(1, 64);
+        let mut cursors: Vec<Oid> = req.pdu.varbinds.iter().map(|vb| vb.oid.clone()).collect();
+        let mut vbs = Vec::new();
+        for _ in 0..reps {
+            for c in &mut cursors {
+                let n = c.arcs().get(10).map_or(1, |n| n + 1);
+                *c = Oid::from_slice(&c.arcs()[..10]).child(&[n]);
+                vbs.push(Varbind::new(c.clone(), Value::Integer(1)));
+            }
+        }
+        vec![reply(req, ErrorStatus::NoError, 0, vbs)]
+    })
+    .await;
+    let client = Client::default();
+    let s = client.session(target(addr));
+    let roots = [oid("1.3.6.1.2.1.2.2.1.2"), oid("1.3.6.1.2.1.2.2.1.3")];
+    let opts = WalkOptions {
+        max_varbinds: 1000,
+        ..WalkOptions::default()
+    };
+    let r = sonde::snmp::walk_columns(&s, &roots, opts, 64)
+        .await
+        .unwrap();
+    assert!(r.limited);
+    let rows: usize = r.columns.iter().map(Vec::len).sum();
+    assert!((1000..1000 + 64).contains(&rows), "{rows}");
+    assert_eq!(r.columns[0][0].oid, oid("1.3.6.1.2.1.2.2.1.2.1"));
+    assert_eq!(r.columns[1][499].oid, oid("1.3.6.1.2.1.2.2.1.3.500"));
+    task.abort();
 }
