@@ -10,6 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// The password in the server's URL.
+const PASSWORD: &str = "Dm0n-pw9Q";
+
 /// A GLPI server that answers every request with PROLOG_FREQ 24 and counts them.
 fn server() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -128,7 +131,11 @@ fn the_daemon_runs_on_time_on_request_and_stops_cleanly() {
     let log = std::fs::File::create(dir.join("log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_sonde"))
         .args(["agent", "--daemon", "--no-fork", "--config", "none"])
-        .args(["--server", &format!("http://127.0.0.1:{port}/glpi/")])
+        // A password in the server's URL: never shown on the HTTP port or in the log.
+        .args([
+            "--server",
+            &format!("http://agent:{PASSWORD}@127.0.0.1:{port}/glpi/"),
+        ])
         .args(["--delaytime", "0", "--tasks", "netdiscovery", "--debug"])
         .args([
             "--httpd-ip",
@@ -181,6 +188,14 @@ fn the_daemon_runs_on_time_on_request_and_stops_cleanly() {
     assert_eq!(status, "HTTP/1.1 200 OK");
     let (status, _) = get(httpd, "/nothing-here");
     assert_eq!(status, "HTTP/1.1 404 Not Found");
+    for page in ["/", "/status", "/metrics"] {
+        let (status, body) = get(httpd, page);
+        assert_eq!(status, "HTTP/1.1 200 OK", "{page}");
+        assert!(
+            !body.contains(PASSWORD),
+            "{page} shows the password: {body}"
+        );
+    }
     // The plan: 23 to 24 h ahead.
     let targets = dir.join("var/targets");
     let target = std::fs::read_dir(&targets)
@@ -214,6 +229,7 @@ fn the_daemon_runs_on_time_on_request_and_stops_cleanly() {
     assert!(!pidfile.exists());
     let log = std::fs::read_to_string(dir.join("log")).unwrap();
     assert!(log.contains("configuration reloaded"), "{log}");
+    assert!(!log.contains(PASSWORD), "the log shows the password: {log}");
     assert_eq!(count(), 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
