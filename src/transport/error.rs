@@ -64,7 +64,7 @@ pub enum TransportError {
         detail: String,
     },
     /// A status other than 2xx (and other than the ones below), with the server's message.
-    #[error("{url}: HTTP {status}{}", suffix(.message))]
+    #[error("{url}: HTTP {status}{}{}", suffix(.message), come_back(*.retry_after))]
     Status {
         /// The server URL.
         url: String,
@@ -174,6 +174,13 @@ fn suffix(message: &str) -> String {
     } else {
         format!(": {message}")
     }
+}
+
+/// The server's `Retry-After`, said in the message.
+fn come_back(after: Option<Duration>) -> String {
+    after.map_or_else(String::new, |d| {
+        format!(" (the server asks to come back in {} s)", d.as_secs())
+    })
 }
 
 impl TransportError {

@@ -75,7 +75,9 @@ fn failures() -> Vec<Failure> {
         Failure {
             name: "503",
             answer: Answer::status(503, &[("Retry-After", "120")], "Maintenance"),
-            error: |url| format!("{url}: HTTP 503: Maintenance"),
+            error: |url| {
+                format!("{url}: HTTP 503: Maintenance (the server asks to come back in 120 s)")
+            },
         },
         Failure {
             name: "redirect",

@@ -45,7 +45,7 @@ async fn status_errors_carry_the_servers_message() {
     );
     assert_eq!(
         errors[2].to_string(),
-        format!("{url}: HTTP 503: Maintenance")
+        format!("{url}: HTTP 503: Maintenance (the server asks to come back in 7 s)")
     );
     assert_eq!(errors[2].retry_after(), Some(Duration::from_secs(7)));
     assert!(errors[2].is_retryable() && errors[1].is_retryable() && !errors[0].is_retryable());
