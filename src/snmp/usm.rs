@@ -303,57 +303,112 @@ fn classify(
     let Ok(decoded) = message::decode_v3(reply) else {
         return Verdict::Ignore;
     };
-    let mut m = decoded.message;
-    if m.msg_id != id {
+    if decoded.message.msg_id != id {
         return Verdict::Ignore;
     }
-    let authenticated = m.flags & FLAG_AUTH != 0;
-    if authenticated {
-        let Some(key) = &engine.auth else {
-            return Verdict::Ignore;
-        };
-        let mut zeroed = reply.to_vec();
-        let Some(field) = zeroed.get_mut(decoded.auth_range.clone()) else {
-            return Verdict::Ignore;
-        };
-        field.fill(0);
-        if !key.verify(&zeroed, &m.usm.auth_params) {
+    let opened = match open(
+        reply,
+        decoded,
+        engine.auth.as_deref(),
+        engine.privacy.as_deref(),
+    ) {
+        Ok(opened) => opened,
+        Err(OpenError::NoAuthKey) => return Verdict::Ignore,
+        Err(OpenError::WrongDigest) => {
             return Verdict::Fail(SnmpError::ResponseAuthFailed { peer });
         }
-    }
-    let scoped = match std::mem::replace(&mut m.data, ScopedData::Encrypted(Vec::new())) {
-        ScopedData::Plain(s) => s,
-        ScopedData::Encrypted(cipher) => {
-            let Some(p) = &engine.privacy else {
-                return Verdict::Fail(SnmpError::DecryptionFailed { peer });
-            };
-            match p
-                .decrypt(
-                    m.usm.engine_boots,
-                    m.usm.engine_time,
-                    &m.usm.priv_params,
-                    &cipher,
-                )
-                .ok()
-                .and_then(|plain| ScopedPdu::decode(&plain).ok())
-            {
-                Some(s) => s,
-                None => return Verdict::Fail(SnmpError::DecryptionFailed { peer }),
-            }
-        }
+        Err(OpenError::Decryption) => return Verdict::Fail(SnmpError::DecryptionFailed { peer }),
     };
-    let pdu = scoped.pdu;
+    let pdu = opened.scoped.pdu;
     match pdu.pdu_type {
         PduType::Response => {
-            if engine.auth.is_some() && !authenticated {
+            if engine.auth.is_some() && !opened.authenticated {
                 // A response below the security level we asked for is not trustworthy.
                 return Verdict::Ignore;
             }
             Verdict::Done(Outcome::Response(pdu))
         }
-        PduType::Report => report(peer, &pdu, &m.usm, authenticated, context),
+        PduType::Report => report(peer, &pdu, &opened.usm, opened.authenticated, context),
         _ => Verdict::Ignore,
     }
+}
+
+/// An incoming v3 message that passed [`open`]: its security parameters and its scoped PDU in
+/// the clear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+    /// The USM security parameters, as received.
+    pub usm: UsmParams,
+    /// Whether the message was authenticated (msgFlags said so and the digest matched).
+    pub authenticated: bool,
+    /// The scoped PDU, decrypted when it was encrypted.
+    pub scoped: ScopedPdu,
+}
+
+/// Why [`open`] refused an incoming v3 message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    /// msgFlags say authenticated but the user has no authentication key (or the
+    /// msgAuthenticationParameters lie outside the message).
+    #[error("authenticated message for a user without authentication")]
+    NoAuthKey,
+    /// The msgAuthenticationParameters are not the HMAC of the message.
+    #[error("wrong digest")]
+    WrongDigest,
+    /// An encryptedPDU that the user has no privacy key for, or that does not decrypt to a
+    /// scoped PDU.
+    #[error("encrypted PDU that does not decrypt")]
+    Decryption,
+}
+
+/// USM processing of an incoming v3 message (RFC 3414 §3.2, the checks a response gets): the
+/// digest is verified with `auth` when msgFlags ask for authentication, and an encrypted scoped
+/// PDU is decrypted with `privacy` and decoded. `reply` is the datagram `decoded` was decoded
+/// from ([`message::decode_v3`]); `auth` and `privacy` are the user's keys localized to the
+/// message's engine. The engine id, time window and msgID are the caller's to check.
+///
+/// # Errors
+/// See [`OpenError`].
+pub fn open(
+    reply: &[u8],
+    decoded: message::DecodedV3,
+    auth: Option<&AuthKey>,
+    privacy: Option<&PrivKey>,
+) -> std::result::Result<Opened, OpenError> {
+    let message::DecodedV3 {
+        message: m,
+        auth_range,
+    } = decoded;
+    let authenticated = m.flags & FLAG_AUTH != 0;
+    if authenticated {
+        let key = auth.ok_or(OpenError::NoAuthKey)?;
+        let mut zeroed = reply.to_vec();
+        let field = zeroed.get_mut(auth_range).ok_or(OpenError::NoAuthKey)?;
+        field.fill(0);
+        if !key.verify(&zeroed, &m.usm.auth_params) {
+            return Err(OpenError::WrongDigest);
+        }
+    }
+    let scoped = match m.data {
+        ScopedData::Plain(s) => s,
+        ScopedData::Encrypted(cipher) => {
+            let p = privacy.ok_or(OpenError::Decryption)?;
+            p.decrypt(
+                m.usm.engine_boots,
+                m.usm.engine_time,
+                &m.usm.priv_params,
+                &cipher,
+            )
+            .ok()
+            .and_then(|plain| ScopedPdu::decode(&plain).ok())
+            .ok_or(OpenError::Decryption)?
+        }
+    };
+    Ok(Opened {
+        usm: m.usm,
+        authenticated,
+        scoped,
+    })
 }
 
 fn report(
@@ -393,4 +448,101 @@ fn report(
         },
     };
     Verdict::Fail(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snmp::PrivProtocol;
+
+    fn keys() -> (AuthKey, PrivKey) {
+        let auth = AuthKey::from_localized(AuthProtocol::Sha256, &[7; 32]).unwrap();
+        let privacy = PrivKey::from_localized(PrivProtocol::Aes128, &[9; 16]).unwrap();
+        (auth, privacy)
+    }
+
+    fn scoped() -> ScopedPdu {
+        ScopedPdu {
+            context_engine_id: vec![0x80, 0, 0x1f, 0x88, 4],
+            context_name: b"vlan-10".to_vec(),
+            pdu: Pdu::request(
+                PduType::Response,
+                42,
+                vec![Varbind::null(Oid::from_slice(&[1, 3, 6, 1]))],
+            ),
+        }
+    }
+
+    /// An authPriv message carrying `scoped()`, signed and encrypted with `keys()`.
+    fn sealed(auth: &AuthKey, privacy: &PrivKey) -> Vec<u8> {
+        let (cipher, params) = privacy.encrypt(3, 1000, 0x1234, &scoped().encode());
+        let msg = V3Message {
+            msg_id: 42,
+            max_size: MAX_SIZE,
+            flags: FLAG_AUTH | FLAG_PRIV,
+            security_model: USM_SECURITY_MODEL,
+            usm: UsmParams {
+                engine_id: vec![0x80, 0, 0x1f, 0x88, 4],
+                engine_boots: 3,
+                engine_time: 1000,
+                user: b"fuzz".to_vec(),
+                auth_params: vec![0; auth.mac_len()],
+                priv_params: params.to_vec(),
+            },
+            data: ScopedData::Encrypted(cipher),
+        };
+        let (mut bytes, range) = msg.encode();
+        let mac = auth.sign(&bytes);
+        bytes[range].copy_from_slice(&mac);
+        bytes
+    }
+
+    #[test]
+    fn open_verifies_and_decrypts() {
+        let (auth, privacy) = keys();
+        let bytes = sealed(&auth, &privacy);
+        let decoded = || message::decode_v3(&bytes).unwrap();
+        let opened = open(&bytes, decoded(), Some(&auth), Some(&privacy)).unwrap();
+        assert!(opened.authenticated);
+        assert_eq!(opened.scoped, scoped());
+        assert_eq!(opened.usm.user, b"fuzz");
+        assert_eq!(
+            open(&bytes, decoded(), None, Some(&privacy)),
+            Err(OpenError::NoAuthKey)
+        );
+        assert_eq!(
+            open(&bytes, decoded(), Some(&auth), None),
+            Err(OpenError::Decryption)
+        );
+        let other = AuthKey::from_localized(AuthProtocol::Sha256, &[8; 32]).unwrap();
+        assert_eq!(
+            open(&bytes, decoded(), Some(&other), Some(&privacy)),
+            Err(OpenError::WrongDigest)
+        );
+        // A flipped bit of the ciphertext breaks the digest.
+        let mut tampered = bytes.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        let d = message::decode_v3(&tampered).unwrap();
+        assert_eq!(
+            open(&tampered, d, Some(&auth), Some(&privacy)),
+            Err(OpenError::WrongDigest)
+        );
+    }
+
+    #[test]
+    fn open_takes_plain_messages_as_they_are() {
+        let msg = V3Message {
+            msg_id: 1,
+            max_size: MAX_SIZE,
+            flags: FLAG_REPORTABLE,
+            security_model: USM_SECURITY_MODEL,
+            usm: UsmParams::default(),
+            data: ScopedData::Plain(scoped()),
+        };
+        let (bytes, _) = msg.encode();
+        let opened = open(&bytes, message::decode_v3(&bytes).unwrap(), None, None).unwrap();
+        assert!(!opened.authenticated);
+        assert_eq!(opened.scoped, scoped());
+    }
 }

@@ -372,16 +372,8 @@ impl Client {
         let raw = self.read_body(url, response).await?;
         let shown = url::redacted(url);
         let limit = self.config.max_reply_bytes;
-        let decoded = reply::decompress(&raw, content_type.as_deref(), limit)
-            .and_then(|(compression, plain)| Ok((compression, reply::classify(&plain)?)));
-        match decoded {
-            Ok((compression, (kind, body))) => Ok(Reply {
-                status,
-                content_type,
-                compression,
-                kind,
-                body,
-            }),
+        match reply::decode(status, content_type.as_deref(), &raw, limit) {
+            Ok(reply) => Ok(reply),
             Err(DecodeError::Decompress { format, detail }) => Err(TransportError::Decompress {
                 url: shown,
                 format,

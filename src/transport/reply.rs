@@ -105,17 +105,46 @@ impl Reply {
 }
 
 /// Why a reply body could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum DecodeError {
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
     /// Compressed data that does not inflate.
+    #[error("cannot decompress the {format} reply: {detail}")]
     Decompress {
+        /// `zlib` or `gzip`.
         format: &'static str,
+        /// What the decompressor said.
         detail: String,
     },
     /// More than the limit once decompressed.
+    #[error("reply larger than the limit once decompressed")]
     TooLarge,
     /// Not a GLPI/FusionInventory reply; says what it is.
+    #[error("not a GLPI reply: {0}")]
     NotGlpi(String),
+}
+
+/// Decodes the body of a successful reply as the transport does: decompressed as its
+/// Content-Type says or as sniffing finds (at most `limit` bytes once decompressed), then
+/// classified as XML, JSON or empty (see the module doc). No I/O: the transport calls it on
+/// the body it read, tests and fuzzers on bytes of their own.
+///
+/// # Errors
+/// See [`DecodeError`].
+pub fn decode(
+    status: u16,
+    content_type: Option<&str>,
+    raw: &[u8],
+    limit: usize,
+) -> Result<Reply, DecodeError> {
+    let (compression, plain) = decompress(raw, content_type, limit)?;
+    let (kind, body) = classify(&plain)?;
+    Ok(Reply {
+        status,
+        content_type: content_type.map(str::to_owned),
+        compression,
+        kind,
+        body,
+    })
 }
 
 /// The decompressed body, and how it was compressed.
@@ -255,7 +284,7 @@ fn html_title(html: &str) -> Option<String> {
 
 /// One line saying what the server said in an error reply: `<ERROR>` of a REPLY, the title of
 /// an HTML page, or the first line of text with tags removed; at most `max` characters.
-pub(crate) fn server_message(body: &[u8], content_type: Option<&str>, max: usize) -> String {
+pub fn server_message(body: &[u8], content_type: Option<&str>, max: usize) -> String {
     let text = match decompress(body, content_type, 1 << 20) {
         Ok((_, plain)) => String::from_utf8_lossy(&plain).into_owned(),
         Err(_) => String::from_utf8_lossy(body).into_owned(),
@@ -399,6 +428,28 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(classify(b"OK"), Err(DecodeError::NotGlpi(_))));
+    }
+
+    #[test]
+    fn decode_decompresses_then_classifies() {
+        let zlib = Compression::Zlib.compress(XML.as_bytes()).unwrap();
+        let content_type = "application/x-compress-zlib";
+        assert_eq!(
+            decode(200, Some(content_type), &zlib, 1 << 20),
+            Ok(Reply {
+                status: 200,
+                content_type: Some(content_type.to_owned()),
+                compression: Compression::Zlib,
+                kind: ReplyKind::Xml,
+                body: XML.to_owned(),
+            })
+        );
+        assert_eq!(decode(200, None, &zlib, 10), Err(DecodeError::TooLarge));
+        let error = decode(200, None, b"OK", 1 << 20).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "not a GLPI reply: neither XML nor JSON: \"OK\""
+        );
     }
 
     #[test]

@@ -110,6 +110,15 @@ pub enum Warning {
         /// The path it names.
         path: PathBuf,
     },
+    /// An include in configuration text read without the file system
+    /// ([`Settings::load_text`](super::Settings::load_text)): not followed.
+    #[error("{origin}: include {}: not followed (configuration given as text)", path.display())]
+    IncludeNotFollowed {
+        /// The include line.
+        origin: Origin,
+        /// The path it names.
+        path: PathBuf,
+    },
     /// `conf-reload-interval` between 1 and 59: raised to 60 (as FusionInventory does).
     #[error(
         "{origin}: conf-reload-interval = {value}: below the minimum of 60 seconds, 60 is used"

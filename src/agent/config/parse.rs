@@ -35,13 +35,20 @@ pub(super) struct FileRead {
 
 /// Reads a configuration file and everything it includes.
 pub(super) fn read(path: &Path) -> FileRead {
-    let mut reader = Reader::default();
+    let mut reader = Reader {
+        follow_includes: true,
+        ..Reader::default()
+    };
     reader.file(path, None);
-    FileRead {
-        layer: Layer::from_entries(reader.entries),
-        warnings: reader.warnings,
-        errors: reader.errors,
-    }
+    reader.finish()
+}
+
+/// Reads configuration text as if it were the file `name`, without touching the file system:
+/// an `include` is not followed but reported ([`Warning::IncludeNotFollowed`]).
+pub(super) fn read_text(name: &Path, text: &str) -> FileRead {
+    let mut reader = Reader::default();
+    reader.lines(name, text);
+    reader.finish()
 }
 
 /// One line, understood.
@@ -140,6 +147,8 @@ fn readable_by_others(_path: &Path) -> Option<u32> {
 /// The state of one read: the files open (for loops), what was found.
 #[derive(Default)]
 struct Reader {
+    /// Whether `include` lines are read (else each is a warning).
+    follow_includes: bool,
     /// The files being read, outermost first: (canonical path, path as named).
     open: Vec<(PathBuf, PathBuf)>,
     entries: Vec<Entry>,
@@ -193,26 +202,7 @@ impl Reader {
         let text = String::from_utf8_lossy(&bytes);
         let first_entry = self.entries.len();
         self.open.push((canonical, path.to_owned()));
-        for (n, line) in text.lines().enumerate() {
-            let origin = Origin::File {
-                path: path.to_owned(),
-                line: n + 1,
-            };
-            match parse_line(line) {
-                Ok(Line::Nothing) => {}
-                Ok(Line::Setting { key, value }) => self.entries.push(Entry {
-                    key: key.to_owned(),
-                    value,
-                    origin,
-                }),
-                Ok(Line::Include(target)) => self.include(path, &target, &origin),
-                Err(reason) => self.errors.push(ConfigError::Syntax {
-                    origin,
-                    reason,
-                    line: line.trim().to_owned(),
-                }),
-            }
-        }
+        self.lines(path, &text);
         self.open.pop();
         // The last line of this very file (not of its includes) that holds a secret.
         let secret = self.entries[first_entry..].iter().rfind(|e| {
@@ -227,6 +217,45 @@ impl Reader {
                 key: entry.key.clone(),
                 mode,
             });
+        }
+    }
+
+    /// What was found, once every file is read.
+    fn finish(self) -> FileRead {
+        FileRead {
+            layer: Layer::from_entries(self.entries),
+            warnings: self.warnings,
+            errors: self.errors,
+        }
+    }
+
+    /// The lines of `path`, whose content is `text`.
+    fn lines(&mut self, path: &Path, text: &str) {
+        for (n, line) in text.lines().enumerate() {
+            let origin = Origin::File {
+                path: path.to_owned(),
+                line: n + 1,
+            };
+            match parse_line(line) {
+                Ok(Line::Nothing) => {}
+                Ok(Line::Setting { key, value }) => self.entries.push(Entry {
+                    key: key.to_owned(),
+                    value,
+                    origin,
+                }),
+                Ok(Line::Include(target)) if self.follow_includes => {
+                    self.include(path, &target, &origin);
+                }
+                Ok(Line::Include(target)) => self.warnings.push(Warning::IncludeNotFollowed {
+                    origin,
+                    path: PathBuf::from(target),
+                }),
+                Err(reason) => self.errors.push(ConfigError::Syntax {
+                    origin,
+                    reason,
+                    line: line.trim().to_owned(),
+                }),
+            }
         }
     }
 
@@ -330,6 +359,44 @@ mod tests {
             parse_line("INCLUDE other.cfg"),
             Ok(Line::Include("other.cfg".to_owned()))
         );
+    }
+
+    #[test]
+    fn text_is_read_without_the_file_system() {
+        let name = Path::new("given.cfg");
+        let read = read_text(name, "tag = a\ninclude \"/etc\"\n\ntag b\n");
+        let entries = read.layer.entries();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(
+            (entries[0].key.as_str(), entries[0].value.as_str()),
+            ("tag", "a")
+        );
+        let at = |line| Origin::File {
+            path: name.to_owned(),
+            line,
+        };
+        assert_eq!(
+            read.warnings,
+            [Warning::IncludeNotFollowed {
+                origin: at(2),
+                path: PathBuf::from("/etc"),
+            }]
+        );
+        assert!(
+            matches!(&read.errors[..], [ConfigError::Syntax { origin, .. }] if *origin == at(4)),
+            "{:?}",
+            read.errors
+        );
+        let loaded = super::super::Settings::load_text(
+            name,
+            "server = http://glpi/\r\ntag = 'x y'\r\n",
+            Vec::new(),
+            &Layer::new(),
+        )
+        .unwrap();
+        assert_eq!(loaded.settings.tag.as_deref(), Some("x y"));
+        assert_eq!(loaded.settings.server[0].as_str(), "http://glpi/");
+        assert_eq!(loaded.file.as_deref(), Some(name));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //!   warning; `no-task` may name tasks sonde does not have (FusionInventory's `deploy`…).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -258,13 +258,40 @@ impl Settings {
             }
             None => Layer::new(),
         };
+        Self::merge(file_layer, path.cloned(), env, cli, warnings, errors)
+    }
+
+    /// Like [`Settings::load`] with the content of the configuration file given as `text`, read
+    /// as if it were the file `name` (for the `file:line` of messages) without touching the file
+    /// system: an `include` line is not followed, it gives a [`Warning::IncludeNotFollowed`].
+    /// For tests and fuzzing of the agent.cfg syntax and values.
+    pub fn load_text(
+        name: &Path,
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+        cli: &Layer,
+    ) -> Result<Loaded, LoadError> {
+        let read = parse::read_text(name, text);
+        let file = Some(name.to_owned());
+        Self::merge(read.layer, file, env, cli, read.warnings, read.errors)
+    }
+
+    /// The file layer, the `SONDE_*` variables and the command line merged into settings.
+    fn merge(
+        file_layer: Layer,
+        file: Option<PathBuf>,
+        env: impl IntoIterator<Item = (String, String)>,
+        cli: &Layer,
+        mut warnings: Vec<Warning>,
+        mut errors: Vec<ConfigError>,
+    ) -> Result<Loaded, LoadError> {
         let env = Layer::from_env(env);
         let settings = values::merge(&[&file_layer, &env, cli], &mut warnings, &mut errors);
         if errors.is_empty() {
             Ok(Loaded {
                 settings,
                 warnings,
-                file: path.cloned(),
+                file,
             })
         } else {
             Err(LoadError { errors, warnings })

@@ -49,5 +49,5 @@ pub use config::{DEFAULT_PORT, HttpdConfig, Limits};
 pub use error::HttpdError;
 pub use metrics::{Counter, Gauge, Metrics};
 pub use routes::NowRequest;
-pub use server::{bind, serve};
+pub use server::{bind, serve, serve_connection};
 pub use trust::{TrustList, resolve};

@@ -20,8 +20,9 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt as _;
 use tracing::{debug, error, info, warn};
@@ -55,6 +56,35 @@ struct Shared {
     /// Connections open per client address (entries removed at zero: at most
     /// `max_connections` of them).
     clients: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl Shared {
+    fn new(config: HttpdConfig, board: Arc<Board>, now: mpsc::Sender<NowRequest>) -> Arc<Shared> {
+        let limits = config.limits.sanitized();
+        let router = routes::router(AppState {
+            board: Arc::clone(&board),
+            trust: Arc::new(config.trust),
+            now,
+        });
+        let mut http = http1::Builder::new();
+        // A client may shut its side down once its request is sent (`nc -N`, probes): it is
+        // still answered (without this, hyper drops the request when it reads the end of the
+        // stream before the answer is ready). The head timeout and the lifetime still bound
+        // such a connection.
+        http.timer(TokioTimer::new())
+            .half_close(true)
+            .header_read_timeout(limits.request_timeout)
+            .max_buf_size(limits.max_request_bytes)
+            .keep_alive(limits.keepalive_requests > 1)
+            .title_case_headers(true);
+        Arc::new(Shared {
+            http,
+            router,
+            limits,
+            board,
+            clients: Mutex::new(HashMap::new()),
+        })
+    }
 }
 
 /// One of a client address's connections; given back when dropped.
@@ -109,31 +139,8 @@ pub async fn serve(
     now: mpsc::Sender<NowRequest>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), HttpdError> {
-    let limits = config.limits.sanitized();
-    let router = routes::router(AppState {
-        board: Arc::clone(&board),
-        trust: Arc::new(config.trust),
-        now,
-    });
-    let mut http = http1::Builder::new();
-    // A client may shut its side down once its request is sent (`nc -N`, probes): it is still
-    // answered (without this, hyper drops the request when it reads the end of the stream
-    // before the answer is ready). The head timeout and the lifetime still bound such a
-    // connection.
-    http.timer(TokioTimer::new())
-        .half_close(true)
-        .header_read_timeout(limits.request_timeout)
-        .max_buf_size(limits.max_request_bytes)
-        .keep_alive(limits.keepalive_requests > 1)
-        .title_case_headers(true);
-    let shared = Arc::new(Shared {
-        http,
-        router,
-        limits,
-        board,
-        clients: Mutex::new(HashMap::new()),
-    });
-
+    let shared = Shared::new(config, board, now);
+    let limits = shared.limits;
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let (stop, stopping) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -170,14 +177,14 @@ pub async fn serve(
                     drop(stream);
                     continue;
                 };
-                let task = connection(
-                    stream,
-                    peer,
-                    Arc::clone(&shared),
-                    (permit, slot),
-                    stopping.clone(),
-                );
-                connections.spawn(task);
+                if let Err(e) = stream.set_nodelay(true) {
+                    debug!(%peer, error = %e, "TCP_NODELAY refused");
+                }
+                let task = connection(stream, peer, Arc::clone(&shared), stopping.clone());
+                connections.spawn(async move {
+                    task.await;
+                    drop((permit, slot));
+                });
             }
             Err(e) if is_per_connection(&e) => {
                 debug!(error = %e, "HTTP connection lost before accept")
@@ -225,20 +232,38 @@ fn report_panic(ended: Result<(), tokio::task::JoinError>) {
     }
 }
 
+/// Serves one client connection over any byte stream, as [`serve`] serves a TCP connection
+/// accepted from `peer`: the same routes, trust rules, limits and timeouts, until the client is
+/// done or the connection has lived its longest. For tests and fuzzing of the request handling
+/// without sockets, e.g. over one end of a [`tokio::io::duplex`] pipe. Runs asked for over
+/// `/now` go to `now` as with [`serve`].
+pub async fn serve_connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    config: HttpdConfig,
+    board: Arc<Board>,
+    now: mpsc::Sender<NowRequest>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let shared = Shared::new(config, board, now);
+    // Nobody stops this port: the sender lives until the connection ends.
+    let (_stop, stopping) = watch::channel(false);
+    connection(stream, peer, shared, stopping).await;
+}
+
 /// Serves one connection until the client is done, the connection has lived too long, or the
 /// port stops (then the request in progress, if any, is finished first).
-async fn connection(
-    stream: TcpStream,
+async fn connection<S>(
+    stream: S,
     peer: SocketAddr,
     shared: Arc<Shared>,
-    slots: (OwnedSemaphorePermit, ClientSlot),
     mut stopping: watch::Receiver<bool>,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let metrics = shared.board.metrics();
     metrics.http_connections.inc();
-    if let Err(e) = stream.set_nodelay(true) {
-        debug!(%peer, error = %e, "TCP_NODELAY refused");
-    }
     let served = AtomicUsize::new(0);
     let service = {
         let shared = Arc::clone(&shared);
@@ -268,7 +293,6 @@ async fn connection(
         None => debug!(%peer, "HTTP connection open too long; closed"),
     }
     metrics.http_connections.dec();
-    drop(slots);
 }
 
 /// Completes when the port stops (or is gone).

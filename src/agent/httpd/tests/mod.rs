@@ -168,3 +168,58 @@ fn client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// One connection served over an in-memory pipe, as the fuzzer drives it: two requests on one
+/// keep-alive connection, the second from a trusted peer asking for a run.
+#[tokio::test]
+async fn serve_connection_over_a_pipe() {
+    let (mut client, server) = tokio::io::duplex(64 * 1024);
+    let board = Arc::new(Board::new("0.1.0"));
+    board.set_status("waiting");
+    let (now, mut runs) = mpsc::channel(1);
+    let config = HttpdConfig {
+        trust: trusting_localhost(),
+        ..HttpdConfig::default()
+    };
+    let peer = SocketAddr::new(localhost(), 40000);
+    let served = tokio::spawn(serve_connection(server, peer, config, board, now));
+    client
+        .write_all(b"GET /status HTTP/1.1\r\nHost: x\r\n\r\nGET /now HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(PATIENCE, client.read_to_end(&mut raw))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("status: waiting"), "{text}");
+    assert_eq!(text.matches("HTTP/1.1 200 OK\r\n").count(), 2, "{text}");
+    assert_eq!(runs.try_recv(), Ok(NowRequest::All));
+    tokio::time::timeout(PATIENCE, served)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// A client that never sends a request head is cut after the request timeout.
+#[tokio::test(start_paused = true)]
+async fn serve_connection_cuts_a_silent_client() {
+    let (mut client, server) = tokio::io::duplex(1024);
+    let (now, _runs) = mpsc::channel(1);
+    let peer = SocketAddr::new(localhost(), 40000);
+    let board = Arc::new(Board::new("0.1.0"));
+    let served = tokio::spawn(serve_connection(
+        server,
+        peer,
+        HttpdConfig::default(),
+        board,
+        now,
+    ));
+    let mut raw = Vec::new();
+    client.read_to_end(&mut raw).await.unwrap();
+    served.await.unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(raw.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+}
