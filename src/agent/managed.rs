@@ -124,7 +124,6 @@ impl<O: RunObserver> Runner for AgentRunner<O> {
                 let outcome =
                     runtime.block_on(run_target(&config, &deviceid, &agentid, &kind, &name));
                 runtime.shutdown_timeout(std::time::Duration::from_secs(10));
-                super::memory::release_free_memory();
                 outcome
             });
         let thread = match spawned {

@@ -65,7 +65,7 @@ pub struct NeighbourCache {
 }
 
 impl NeighbourCache {
-    pub(crate) async fn mac(&self, ip: IpAddr) -> Option<String> {
+    async fn mac(&self, ip: IpAddr) -> Option<String> {
         if ip.is_ipv6() {
             // Boxed: reading the IPv6 table runs a command, a large future that the thousands
             // of IPv4 addresses in flight would otherwise each carry.

@@ -129,54 +129,6 @@ struct Waiter {
     malformed: Option<DecodeError>,
 }
 
-/// The requests waiting for a reply, by id and by peer.
-#[derive(Default)]
-struct Waiters {
-    by_id: HashMap<i32, Waiter>,
-    /// The ids waiting on each peer (by [`peer_key`]): those a datagram that carries no
-    /// readable id concerns.
-    by_peer: HashMap<SocketAddr, Vec<i32>>,
-}
-
-impl Waiters {
-    fn insert(&mut self, id: i32, waiter: Waiter) {
-        // Ids are unique among requests in flight; keep the index right all the same.
-        self.remove(id);
-        self.by_peer
-            .entry(peer_key(waiter.peer))
-            .or_default()
-            .push(id);
-        self.by_id.insert(id, waiter);
-    }
-
-    fn remove(&mut self, id: i32) -> Option<Waiter> {
-        let waiter = self.by_id.remove(&id)?;
-        self.unindex(id, waiter.peer);
-        Some(waiter)
-    }
-
-    fn unindex(&mut self, id: i32, peer: SocketAddr) {
-        let key = peer_key(peer);
-        if let Some(ids) = self.by_peer.get_mut(&key) {
-            ids.retain(|i| *i != id);
-            if ids.is_empty() {
-                self.by_peer.remove(&key);
-            }
-        }
-    }
-}
-
-/// A peer's address with a v4-mapped IPv6 address written as IPv4 (one key for both forms).
-fn peer_key(addr: SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
-            Some(v4) => SocketAddr::new(v4.into(), v6.port()),
-            None => addr,
-        },
-        SocketAddr::V4(_) => addr,
-    }
-}
-
 struct Family {
     socket: Arc<UdpSocket>,
     task: JoinHandle<()>,
@@ -186,7 +138,7 @@ struct Inner {
     config: DispatcherConfig,
     v4: OnceCell<Family>,
     v6: OnceCell<Family>,
-    waiters: Mutex<Waiters>,
+    waiters: Mutex<HashMap<i32, Waiter>>,
     next_id: AtomicU32,
     slots: Semaphore,
 }
@@ -219,7 +171,7 @@ struct Registration<'a> {
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
-        lock(&self.inner.waiters).remove(self.id);
+        lock(&self.inner.waiters).remove(&self.id);
     }
 }
 
@@ -227,7 +179,6 @@ impl Registration<'_> {
     /// Why a datagram from the peer could not be routed, if one came.
     fn malformed(&self) -> Option<DecodeError> {
         lock(&self.inner.waiters)
-            .by_id
             .get_mut(&self.id)
             .and_then(|w| w.malformed.take())
     }
@@ -244,7 +195,7 @@ impl Dispatcher {
                 config,
                 v4: OnceCell::new(),
                 v6: OnceCell::new(),
-                waiters: Mutex::new(Waiters::default()),
+                waiters: Mutex::new(HashMap::new()),
                 next_id: AtomicU32::new(seed.max(1)),
                 slots,
             }),
@@ -265,7 +216,7 @@ impl Dispatcher {
     /// Requests currently waiting for a reply.
     #[must_use]
     pub fn in_flight(&self) -> usize {
-        lock(&self.inner.waiters).by_id.len()
+        lock(&self.inner.waiters).len()
     }
 
     async fn family(&self, peer: SocketAddr) -> Result<&Family> {
@@ -274,12 +225,7 @@ impl Dispatcher {
         } else {
             (&self.inner.v6, self.inner.config.bind_v6)
         };
-        if let Some(family) = cell.get() {
-            return Ok(family);
-        }
-        // Boxed: binding happens once, and every request in flight would otherwise carry room
-        // for it.
-        Box::pin(cell.get_or_try_init(|| async {
+        cell.get_or_try_init(|| async {
             let socket = Arc::new(bind_socket(bind, self.inner.config.buffer_size).map_err(
                 |reason| SnmpError::Io {
                     peer: bind,
@@ -292,7 +238,7 @@ impl Dispatcher {
                 Arc::downgrade(&self.inner),
             ));
             Ok(Family { socket, task })
-        }))
+        })
         .await
     }
 
@@ -469,7 +415,7 @@ fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
         return;
     };
     let waiters = lock(&inner.waiters);
-    match waiters.by_id.get(&id) {
+    match waiters.get(&id) {
         Some(w) if same_peer(w.peer, from) => {
             // A full queue means duplicates nobody is reading: dropping them is right.
             let _ = w.tx.try_send(Incoming::Datagram(datagram.to_vec()));
@@ -480,24 +426,21 @@ fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
 }
 
 /// A datagram without a readable id: the requests waiting on its sender note why it does not
-/// decode (the first reason each), in case no valid answer comes.
+/// decode (the first reason each), in case no valid answer comes. Such datagrams are rare, so
+/// the waiters are scanned rather than indexed by peer on every request.
 fn unroutable(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
-    let key = peer_key(from);
-    if !lock(&inner.waiters).by_peer.contains_key(&key) {
+    let concerned = |w: &Waiter| same_peer(w.peer, from);
+    if !lock(&inner.waiters).values().any(concerned) {
         tracing::trace!(%from, len = datagram.len(), "datagram that is not SNMP dropped");
         return;
     }
-    // Decoded outside the lock; the ids are looked up again after.
+    // Decoded outside the lock; the waiters are looked up again after.
     let Err(reason) = message::decode(datagram) else {
         return;
     };
     tracing::debug!(%from, len = datagram.len(), %reason, "malformed datagram from an agent");
-    let mut waiters = lock(&inner.waiters);
-    let Waiters { by_id, by_peer } = &mut *waiters;
-    for id in by_peer.get(&key).into_iter().flatten() {
-        if let Some(w) = by_id.get_mut(id)
-            && w.malformed.is_none()
-        {
+    for w in lock(&inner.waiters).values_mut() {
+        if concerned(w) && w.malformed.is_none() {
             w.malformed = Some(reason.clone());
         }
     }
@@ -509,7 +452,7 @@ fn refused(inner: &Inner, socket: &UdpSocket) {
             continue;
         };
         let waiters = lock(&inner.waiters);
-        if let Some(w) = waiters.by_id.get(&id)
+        if let Some(w) = waiters.get(&id)
             && same_peer(w.peer, r.dest)
         {
             let _ = w.tx.try_send(Incoming::Refused(r.errno));
