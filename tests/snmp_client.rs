@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use sonde::snmp::{
     AgentOptions, Client, Communities, Credential, Mib, Oid, Simulator, SnmpError, Target, Value,
-    Varbind, WalkEnd, WalkOptions, walk,
+    Varbind, WalkEnd, WalkOptions, walk, walk_columns_narrow,
 };
 
 fn oid(s: &str) -> Oid {
@@ -144,6 +144,68 @@ async fn walks_end_at_subtree_and_mib_view_in_every_mode() {
     let w = walk(&s, &oid("1"), WalkOptions::default()).await.unwrap();
     assert_eq!(w.varbinds.len(), 305);
     assert_eq!(w.end, WalkEnd::EndOfMibView);
+    sim.shutdown().await;
+}
+
+/// Short columns walked beside long ones advance one row per request (non-repeaters) and then
+/// like the others: every column gets exactly its rows, in the round trips the long ones need.
+#[tokio::test]
+async fn short_columns_step_beside_long_ones() {
+    let mut vbs = Vec::new();
+    for i in 1..=100u32 {
+        vbs.push(Varbind::new(
+            oid(&format!("1.3.6.1.2.1.2.2.1.2.{i}")),
+            Value::OctetString(format!("if{i}").into_bytes()),
+        ));
+        vbs.push(Varbind::new(
+            oid(&format!("1.3.6.1.2.1.2.2.1.3.{i}")),
+            Value::Integer(6),
+        ));
+    }
+    for (column, rows) in [(1, 2u32), (2, 7)] {
+        for r in 1..=rows {
+            vbs.push(Varbind::new(
+                oid(&format!("1.3.6.1.2.1.4.20.1.{column}.10.0.0.{r}")),
+                Value::Integer(i64::from(r)),
+            ));
+        }
+    }
+    let mib = Mib::new(vbs);
+    let (sim, addr) = start("127.0.0.1:0", mib.clone(), AgentOptions::default()).await;
+    let client = Client::default();
+    let roots = [
+        oid("1.3.6.1.2.1.2.2.1.2"),
+        oid("1.3.6.1.2.1.2.2.1.3"),
+        oid("1.3.6.1.2.1.4.20.1.1"),
+        oid("1.3.6.1.2.1.4.20.1.2"),
+    ];
+    let opts = WalkOptions {
+        max_repetitions: 64,
+        ..WalkOptions::default()
+    };
+    for version in [Credential::v2c("public"), Credential::v1("public")] {
+        let v1 = matches!(version, Credential::V1 { .. });
+        let s = client.session(target(addr, version));
+        let w = walk_columns_narrow(&s, &roots, 2, opts, 64).await.unwrap();
+        assert!(!w.limited);
+        for (root, got) in roots.iter().zip(&w.columns) {
+            assert_eq!(got.as_slice(), mib.subtree(root), "{root}");
+        }
+        assert_eq!(
+            w.columns.iter().map(Vec::len).collect::<Vec<_>>(),
+            [100, 100, 2, 7]
+        );
+        if v1 {
+            // GETNEXT of every open column: the longest column and one past its end, plus the
+            // request that the last column's end of the MIB (noSuchName) spoilt.
+            assert_eq!(w.requests, 102);
+        } else {
+            // 32 rows of each long column per request (4 requests, the last one past their
+            // end); the short ones step along (2 rows and their end; 4 rows), then the rest of
+            // the 7-row column in one more GETBULK.
+            assert_eq!(w.requests, 5);
+        }
+    }
     sim.shutdown().await;
 }
 

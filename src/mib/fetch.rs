@@ -177,22 +177,33 @@ impl<'s, S: Source> Fetcher<'s, S> {
 impl<S: Source + Sync> Fetcher<'_, S> {
     /// Walks every root not walked yet together (several columns per GETBULK on a live
     /// session), so that the walks identification will need cost one round trip or a few
-    /// rather than one each. Off when objects are asked one by one.
-    pub(crate) async fn prefetch_walks(&mut self, roots: impl IntoIterator<Item = Oid>) {
+    /// rather than one each; the `narrow` roots are expected to hold few rows (see
+    /// [`Source::walk_columns_narrow`]). Off when objects are asked one by one.
+    pub(crate) async fn prefetch_walks(
+        &mut self,
+        roots: impl IntoIterator<Item = Oid>,
+        narrow: impl IntoIterator<Item = Oid>,
+    ) {
         if !self.batch || self.dead {
             return;
         }
         let mut ask: Vec<Oid> = Vec::new();
-        for root in roots {
+        let mut narrow_count = 0;
+        for (root, is_narrow) in roots
+            .into_iter()
+            .map(|r| (r, false))
+            .chain(narrow.into_iter().map(|r| (r, true)))
+        {
             if !self.walks.contains_key(&root) && !self.unimplemented(&root) && !ask.contains(&root)
             {
                 ask.push(root);
+                narrow_count += usize::from(is_narrow);
             }
         }
         if ask.len() < 2 {
             return;
         }
-        match self.source.walk_columns(&ask).await {
+        match self.source.walk_columns_narrow(&ask, narrow_count).await {
             Ok(columns) => {
                 for (root, mut rows) in ask.into_iter().zip(columns) {
                     rows.retain(|vb| vb.oid.starts_with(&root) && !is_missing(&vb.value));

@@ -132,8 +132,39 @@ pub async fn identify_with<S: Source + Sync>(
         }
     }
 
-    // 4. Vendor modules, and everything they may GET in one request.
-    let sysorids: Vec<Oid> = if db.vendors.iter().any(|v| !v.sysorid.is_empty()) {
+    // 4. Vendor modules, and everything they may GET in one request. The walks known to be
+    // needed already (the modules the sysObjectID enables, the device's addresses, its
+    // interfaces' addresses when the bridge address is no MAC and the queried address leads to
+    // no interface) are read together with the sysORTable, which may enable more.
+    let by_id: Vec<bool> = db
+        .vendors
+        .iter()
+        .map(|vendor| {
+            sysobjectid
+                .as_ref()
+                .is_some_and(|s| vendor.sysobjectid.iter().any(|p| s.starts_with(p)))
+        })
+        .collect();
+    let want_sysorids = db.vendors.iter().any(|v| !v.sysorid.is_empty());
+    let mut walks: Vec<Oid> = want_sysorids
+        .then(|| Oid::from(SYS_OR_ID))
+        .into_iter()
+        .chain(
+            db.vendors
+                .iter()
+                .zip(&by_id)
+                .filter(|(_, on)| **on)
+                .flat_map(|(v, _)| vendor_walks(v)),
+        )
+        .collect();
+    // The address table is short, and costly to read past its end on some agents.
+    let mut narrow = vec![Oid::from(IP_AD_ENT_ADDR)];
+    if needs_interface_macs(&mut id, generic, peer).await {
+        walks.push(Oid::from(IF_PHYS_ADDRESS));
+        narrow.push(Oid::from(IP_AD_ENT_IF_INDEX));
+    }
+    id.fetch.prefetch_walks(walks, narrow).await;
+    let sysorids: Vec<Oid> = if want_sysorids {
         let rows = id.fetch.walk(&Oid::from(SYS_OR_ID)).await;
         rows.iter()
             .filter_map(|vb| match &vb.value {
@@ -145,10 +176,7 @@ pub async fn identify_with<S: Source + Sync>(
         Vec::new()
     };
     let mut enabled = Vec::new();
-    for vendor in &db.vendors {
-        let by_id = sysobjectid
-            .as_ref()
-            .is_some_and(|s| vendor.sysobjectid.iter().any(|p| s.starts_with(p)));
+    for (vendor, &by_id) in db.vendors.iter().zip(&by_id) {
         let by_orid = vendor.sysorid.iter().any(|o| sysorids.contains(o));
         let mut by_probe = false;
         if !by_id && !by_orid {
@@ -166,16 +194,10 @@ pub async fn identify_with<S: Source + Sync>(
     id.fetch
         .prefetch(enabled.iter().flat_map(|v| vendor_oids(v)))
         .await;
-    // The walks that will (or may well) be needed, read together: the modules' conditions, the
-    // device's addresses, and its interfaces' addresses when the bridge address is no MAC and
-    // the queried address does not lead to an interface.
-    let mut walks: Vec<Oid> = enabled.iter().flat_map(|v| vendor_walks(v)).collect();
-    walks.push(Oid::from(IP_AD_ENT_ADDR));
-    if needs_interface_macs(&mut id, generic, peer).await {
-        walks.push(Oid::from(IF_PHYS_ADDRESS));
-        walks.push(Oid::from(IP_AD_ENT_IF_INDEX));
-    }
-    id.fetch.prefetch_walks(walks).await;
+    // The walks of the modules enabled since (by the sysORTable or their probes).
+    id.fetch
+        .prefetch_walks(enabled.iter().flat_map(|v| vendor_walks(v)), [])
+        .await;
     let mut applying = Vec::with_capacity(enabled.len());
     for vendor in enabled {
         let ok = match &vendor.require {

@@ -53,7 +53,7 @@ pub use credential::{AuthProtocol, Credential, PrivProtocol, UsmUser, Version};
 pub use error::{Result, SnmpError};
 pub use oid::{Oid, OidParseError};
 pub use source::Source;
-pub use table::{ColumnsResult, walk_columns};
+pub use table::{ColumnsResult, walk_columns, walk_columns_narrow};
 pub use transport::DispatcherConfig;
 pub use value::{Value, Varbind};
 pub use walker::{WalkEnd, WalkOptions, WalkResult, walk};

@@ -6,7 +6,7 @@ use super::client::Session;
 use super::credential::Version;
 use super::error::{Result, SnmpError};
 use super::oid::Oid;
-use super::table::{DEFAULT_BUDGET, walk_columns};
+use super::table::{DEFAULT_BUDGET, walk_columns_narrow};
 use super::value::{Value, Varbind};
 use super::walker::{WalkEnd, WalkOptions, walk};
 
@@ -36,6 +36,20 @@ pub trait Source {
             Ok(out)
         }
     }
+    /// [`Source::walk_columns`], the last `narrow` roots expected to hold few rows: a live
+    /// session steps them one row per request beside the others instead of reading past their
+    /// end as far as the long ones go. The rows found are the same.
+    fn walk_columns_narrow(
+        &self,
+        roots: &[Oid],
+        narrow: usize,
+    ) -> impl Future<Output = Result<Vec<Vec<Varbind>>>> + Send
+    where
+        Self: Sync,
+    {
+        let _ = narrow;
+        self.walk_columns(roots)
+    }
 }
 
 impl Source for Session {
@@ -57,6 +71,10 @@ impl Source for Session {
     }
 
     async fn walk_columns(&self, roots: &[Oid]) -> Result<Vec<Vec<Varbind>>> {
+        Source::walk_columns_narrow(self, roots, 0).await
+    }
+
+    async fn walk_columns_narrow(&self, roots: &[Oid], narrow: usize) -> Result<Vec<Vec<Varbind>>> {
         // The budget bounds each answer; a column left alone may use all of it.
         let opts = WalkOptions {
             bulk: self.version() != Version::V1,
@@ -64,7 +82,7 @@ impl Source for Session {
             max_varbinds: MAX_TABLE_OBJECTS,
             ..WalkOptions::default()
         };
-        let result = walk_columns(self, roots, opts, DEFAULT_BUDGET).await?;
+        let result = walk_columns_narrow(self, roots, narrow, opts, DEFAULT_BUDGET).await?;
         if result.limited {
             return Err(self.endless());
         }

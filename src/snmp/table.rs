@@ -14,6 +14,10 @@ use super::walker::{WalkEnd, WalkOptions, walk};
 /// quartered on a timeout.
 pub const DEFAULT_BUDGET: u32 = 64;
 
+/// Rows a column expected to be short is walked one at a time (a GETBULK non-repeater beside
+/// the other columns) before it is walked like them.
+pub const NARROW_ROWS: usize = 4;
+
 /// The rows of several columns and the round trips they took.
 #[derive(Clone, Debug, Default)]
 pub struct ColumnsResult {
@@ -29,6 +33,8 @@ struct Column {
     root: Oid,
     rows: Vec<Varbind>,
     done: bool,
+    /// Expected to hold few rows: stepped one row per request while other columns run.
+    narrow: bool,
 }
 
 impl Column {
@@ -69,12 +75,30 @@ pub async fn walk_columns(
     opts: WalkOptions,
     budget: u32,
 ) -> Result<ColumnsResult> {
+    walk_columns_narrow(session, roots, 0, opts, budget).await
+}
+
+/// [`walk_columns`], the last `narrow` of `roots` expected to hold few rows (a device's
+/// addresses): while other columns are walked, each of those advances one row per request as a
+/// GETBULK non-repeater (for its first [`NARROW_ROWS`] rows), so that a short column does not
+/// make the agent read as many objects past its end as the long ones need (costly on some
+/// agents: Net-SNMP reads its address table again for every object of it).
+pub async fn walk_columns_narrow(
+    session: &Session,
+    roots: &[Oid],
+    narrow: usize,
+    opts: WalkOptions,
+    budget: u32,
+) -> Result<ColumnsResult> {
+    let first_narrow = roots.len().saturating_sub(narrow);
     let mut cols: Vec<Column> = roots
         .iter()
-        .map(|r| Column {
+        .enumerate()
+        .map(|(i, r)| Column {
             root: r.clone(),
             rows: Vec::new(),
             done: false,
+            narrow: i >= first_narrow,
         })
         .collect();
     let mut bulk = opts.bulk && session.version() != Version::V1;
@@ -84,10 +108,18 @@ pub async fn walk_columns(
     let max = opts.max_varbinds.max(1);
     let mut taken = 0usize;
     loop {
-        let open: Vec<usize> = (0..cols.len()).filter(|&i| !cols[i].done).collect();
+        let mut open: Vec<usize> = (0..cols.len()).filter(|&i| !cols[i].done).collect();
         if open.is_empty() {
             break;
         }
+        // Short columns step beside the long ones, asked first (non-repeaters come first).
+        let stepping = |c: &Column| bulk && c.narrow && c.rows.len() < NARROW_ROWS;
+        let steps = if open.iter().all(|&i| stepping(&cols[i])) {
+            0
+        } else {
+            open.sort_by_key(|&i| !stepping(&cols[i]));
+            open.iter().take_while(|&&i| stepping(&cols[i])).count()
+        };
         if taken >= max {
             return Ok(ColumnsResult {
                 columns: cols.into_iter().map(|c| c.rows).collect(),
@@ -96,11 +128,12 @@ pub async fn walk_columns(
             });
         }
         let cursors: Vec<Oid> = open.iter().map(|&i| cols[i].cursor()).collect();
-        let n = u32::try_from(open.len()).unwrap_or(u32::MAX);
+        let n = u32::try_from(open.len() - steps).unwrap_or(u32::MAX);
         let reps = (budget / n).clamp(1, opts.max_repetitions.max(1));
         requests = requests.saturating_add(1);
         let answer = if bulk {
-            session.get_bulk(0, reps, &cursors).await
+            let steps = u32::try_from(steps).unwrap_or(u32::MAX);
+            session.get_bulk(steps, reps, &cursors).await
         } else {
             session.get_next(&cursors).await
         };
@@ -152,8 +185,13 @@ pub async fn walk_columns(
         };
         let mut progressed = false;
         let mut ended = vec![false; open.len()];
+        let repeated = open.len() - steps;
         for (k, vb) in varbinds.into_iter().enumerate() {
-            let slot = k % open.len();
+            let slot = if k < steps {
+                k
+            } else {
+                steps + (k - steps) % repeated
+            };
             if ended[slot] {
                 continue;
             }
