@@ -377,3 +377,75 @@ fn lower_nofile_limit(soft: u64) {
         assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
     }
 }
+
+/// An agent on `socket` answering the requests of `plan` in turn: `(drop, delay)` for each
+/// datagram received (dropped, or answered after `delay`), with sysDescr = "late".
+async fn scripted_agent(socket: tokio::net::UdpSocket, plan: Vec<(bool, Duration)>) {
+    use sonde::snmp::message::{CommunityMessage, Message, decode};
+    use sonde::snmp::pdu::PduType;
+    let socket = Arc::new(socket);
+    let mut buf = vec![0u8; 65_535];
+    for (drop, delay) in plan {
+        let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+            return;
+        };
+        let Ok(Message::Community(m)) = decode(&buf[..n]) else {
+            continue;
+        };
+        if drop {
+            continue;
+        }
+        let mut pdu = m.pdu.clone();
+        pdu.pdu_type = PduType::Response;
+        for vb in &mut pdu.varbinds {
+            vb.value = Value::OctetString(b"late".to_vec());
+        }
+        let reply = CommunityMessage { pdu, ..m }.encode();
+        let socket = Arc::clone(&socket);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = socket.send_to(&reply, from).await;
+        });
+    }
+}
+
+/// Once an agent has answered, its requests take places in the client's congestion window: a
+/// datagram lost (the answer comes to the resend, which has an id of its own) halves it; an
+/// answer that is only late (to the first send, after the resend left) does not.
+#[tokio::test]
+async fn a_lost_datagram_halves_the_window_a_late_answer_does_not() {
+    let fast = Duration::ZERO;
+    for (lost, plan) in [
+        // Answered; then the first send of the second request dropped, its resend answered.
+        (true, vec![(false, fast), (true, fast), (false, fast)]),
+        // Answered; then the second request's first send answered after 300 ms, by when the
+        // resend (after the 100 ms floor) has left too (answered late as well).
+        (
+            false,
+            vec![
+                (false, fast),
+                (false, Duration::from_millis(300)),
+                (false, Duration::from_millis(300)),
+            ],
+        ),
+    ] {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        let agent = tokio::spawn(scripted_agent(socket, plan));
+        let client = Client::default();
+        let initial = client.window();
+        let s = client.session(
+            Target::new(addr, Credential::v2c("public"))
+                .with_timeout(Duration::from_secs(2))
+                .with_retries(0),
+        );
+        let descr = oid("1.3.6.1.2.1.1.1.0");
+        let first = s.get(std::slice::from_ref(&descr)).await.unwrap();
+        assert_eq!(first[0].value, Value::OctetString(b"late".to_vec()));
+        let second = s.get(std::slice::from_ref(&descr)).await.unwrap();
+        assert_eq!(second[0].value, Value::OctetString(b"late".to_vec()));
+        let expected = if lost { initial / 2 } else { initial + 1 };
+        assert_eq!(client.window(), expected, "lost: {lost}");
+        agent.abort();
+    }
+}

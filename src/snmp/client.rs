@@ -11,7 +11,9 @@ use super::error::{Result, SnmpError};
 use super::message::{self, CommunityMessage, Message};
 use super::oid::Oid;
 use super::pdu::{ErrorStatus, Pdu, PduType};
-use super::transport::{Dispatcher, DispatcherConfig, Verdict, first_contact, schedule};
+use super::transport::{
+    Dispatcher, DispatcherConfig, Request, Resend, Verdict, first_contact, schedule,
+};
 use super::usm::{KeyCache, UsmSession};
 use super::value::{Value, Varbind};
 
@@ -105,6 +107,12 @@ impl Client {
     #[must_use]
     pub fn in_flight(&self) -> usize {
         self.dispatcher.in_flight()
+    }
+
+    /// The congestion window of requests to agents that answered before, in requests.
+    #[must_use]
+    pub fn window(&self) -> u32 {
+        self.dispatcher.window()
     }
 }
 
@@ -268,6 +276,12 @@ impl Session {
         (srtt > 0).then(|| Duration::from_micros(srtt))
     }
 
+    /// Whether the next request takes a place in the client's congestion window: once the
+    /// agent has answered (before, it may well be a dead address).
+    pub(crate) fn windowed(&self) -> bool {
+        self.srtt().is_some()
+    }
+
     /// The waits of the next request: see [`schedule`] and [`first_contact`].
     pub(crate) fn waits(&self) -> Vec<Duration> {
         match (self.srtt(), self.network_rtt) {
@@ -334,38 +348,45 @@ impl Session {
             Credential::V3(_) => return Err(SnmpError::InvalidRequest("v3 without USM state")),
         };
         let d = &self.client.dispatcher;
-        let id = d.next_id();
-        let pdu = match bulk {
-            Some((n, m)) => Pdu::bulk(id, n, m, varbinds.to_vec()),
-            None => Pdu::request(pdu_type, id, varbinds.to_vec()),
+        // Each send gets an id of its own, so that a late answer is not taken for a loss.
+        let encode = |id: i32| {
+            let pdu = match bulk {
+                Some((n, m)) => Pdu::bulk(id, n, m, varbinds.to_vec()),
+                None => Pdu::request(pdu_type, id, varbinds.to_vec()),
+            };
+            CommunityMessage {
+                version,
+                community: community.clone(),
+                pdu,
+            }
+            .encode()
         };
-        let bytes = CommunityMessage {
-            version,
-            community: community.clone(),
-            pdu,
-        }
-        .encode();
+        let id = d.next_id();
+        let bytes = encode(id);
         let peer = self.target.addr;
         let mut bad = None;
+        let waits = self.waits();
+        let request = Request {
+            peer,
+            id,
+            bytes: &bytes,
+            resend: Resend::Fresh(&encode),
+            waits: &waits,
+            windowed: self.windowed(),
+        };
         let result = d
-            .exchange(
-                peer,
-                id,
-                &bytes,
-                &self.waits(),
-                |reply| match message::decode(reply) {
-                    Ok(Message::Community(m))
-                        if m.pdu.request_id == id && m.pdu.pdu_type == PduType::Response =>
-                    {
-                        Verdict::Done(m.pdu)
-                    }
-                    Ok(_) => Verdict::Ignore,
-                    Err(source) => {
-                        bad = Some(source);
-                        Verdict::Ignore
-                    }
-                },
-            )
+            .exchange(request, |reply, routed| match message::decode(reply) {
+                Ok(Message::Community(m))
+                    if m.pdu.request_id == routed && m.pdu.pdu_type == PduType::Response =>
+                {
+                    Verdict::Done(m.pdu)
+                }
+                Ok(_) => Verdict::Ignore,
+                Err(source) => {
+                    bad = Some(source);
+                    Verdict::Ignore
+                }
+            })
             .await;
         match (result, bad) {
             (Err(SnmpError::Timeout { .. }), Some(source)) => Err(SnmpError::Decode {

@@ -34,6 +34,8 @@ pub mod message;
 pub mod oid;
 /// PDUs and error statuses.
 pub mod pdu;
+/// Retransmission timing.
+pub mod retransmit;
 /// Live sessions and walk files behind one trait.
 pub mod source;
 /// Walks of several columns at once.
@@ -46,6 +48,8 @@ pub mod usm;
 pub mod value;
 /// Subtree walks.
 pub mod walker;
+/// The congestion window of requests to agents that answered.
+pub mod window;
 
 pub use agent::{AgentOptions, Communities, Mib, Simulator};
 pub use client::{Client, Session, Target};

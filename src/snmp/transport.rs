@@ -20,10 +20,13 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use super::ber::DecodeError;
 use super::error::{Result, SnmpError};
 use super::message::{self, peek_id};
+pub use super::retransmit::{first_contact, schedule};
+use super::window::Window;
 use crate::net::{RateLimiter, lock};
 
 /// Largest datagram we read.
@@ -63,45 +66,8 @@ impl Default for DispatcherConfig {
 pub struct Answer<T> {
     /// What the filter made of it.
     pub value: T,
-    /// Round-trip time, when the reply answered the first send.
+    /// Round-trip time, when it is known which send the reply answered.
     pub rtt: Option<Duration>,
-}
-
-/// The waits of an exchange: `timeout` for each of `retries + 1` sends, or, once the peer's
-/// round-trip time is known, a retransmission timer of a few RTTs (at least 100 ms) doubling up
-/// to `timeout`, within the same total `timeout × (retries + 1)`. A lost datagram then costs a
-/// fraction of a second instead of a whole timeout.
-#[must_use]
-pub fn schedule(timeout: Duration, retries: u32, rtt: Option<Duration>) -> Vec<Duration> {
-    let sends = retries.saturating_add(1);
-    let Some(rtt) = rtt else {
-        return vec![timeout; sends as usize];
-    };
-    let budget = timeout.saturating_mul(sends);
-    let floor = Duration::from_millis(100).min(timeout);
-    let mut rto = (rtt * 4 + Duration::from_millis(20)).clamp(floor, timeout);
-    let mut waits = Vec::with_capacity(8);
-    let mut used = Duration::ZERO;
-    while used < budget && waits.len() < 8 {
-        let wait = rto.min(budget - used);
-        waits.push(wait);
-        used += wait;
-        rto = (rto * 2).min(timeout);
-    }
-    waits
-}
-
-/// The waits of a first contact when the network's round-trip time is known from other peers
-/// (a sweep): one early resend after a few RTTs (at most half the timeout), then the rest of the
-/// timeout, then `retries` more full timeouts. A dead address still costs two datagrams and one
-/// timeout per attempt; a first datagram lost in a burst costs a fraction of a second.
-#[must_use]
-pub fn first_contact(timeout: Duration, retries: u32, network_rtt: Duration) -> Vec<Duration> {
-    let floor = Duration::from_millis(100).min(timeout / 2);
-    let early = (network_rtt * 4 + Duration::from_millis(20)).clamp(floor, timeout / 2);
-    let mut waits = vec![early, timeout - early];
-    waits.extend(std::iter::repeat_n(timeout, retries as usize));
-    waits
 }
 
 /// What a reply filter decides about one datagram.
@@ -116,15 +82,16 @@ pub enum Verdict<T> {
 
 /// What reaches a waiting request.
 enum Incoming {
-    /// A datagram from the peer with the request's id.
-    Datagram(Vec<u8>),
+    /// A datagram from the peer with one of the request's ids (the one it carries).
+    Datagram(i32, Vec<u8>),
     /// The network refused the request (ICMP unreachable); carries the errno.
     Refused(i32),
 }
 
 struct Waiter {
     peer: SocketAddr,
-    tx: crate::net::mailbox::Sender<Incoming>,
+    /// Shared by the ids of one request (one per send when resends get fresh ids).
+    tx: Arc<crate::net::mailbox::Sender<Incoming>>,
     /// Why the first datagram from the peer that could not be routed did not decode.
     malformed: Option<DecodeError>,
 }
@@ -141,6 +108,8 @@ struct Inner {
     waiters: Mutex<HashMap<i32, Waiter>>,
     next_id: AtomicU32,
     slots: Semaphore,
+    /// Requests to agents that answered before: see [`Window`].
+    window: Window,
 }
 
 impl Drop for Inner {
@@ -163,25 +132,72 @@ impl Default for Dispatcher {
     }
 }
 
-/// Removes a waiter when its request ends, however it ends.
+/// Removes a request's waiters (one per id) when it ends, however it ends.
 struct Registration<'a> {
     inner: &'a Inner,
-    id: i32,
+    peer: SocketAddr,
+    tx: Arc<crate::net::mailbox::Sender<Incoming>>,
+    /// Each send's id and when it left.
+    ids: Vec<(i32, Instant)>,
 }
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
-        lock(&self.inner.waiters).remove(&self.id);
+        let mut waiters = lock(&self.inner.waiters);
+        for (id, _) in &self.ids {
+            waiters.remove(id);
+        }
     }
 }
 
 impl Registration<'_> {
+    /// Routes the replies carrying `id` to the request.
+    fn add(&mut self, id: i32) {
+        lock(&self.inner.waiters).insert(
+            id,
+            Waiter {
+                peer: self.peer,
+                tx: Arc::clone(&self.tx),
+                malformed: None,
+            },
+        );
+        self.ids.push((id, Instant::now()));
+    }
+
     /// Why a datagram from the peer could not be routed, if one came.
     fn malformed(&self) -> Option<DecodeError> {
-        lock(&self.inner.waiters)
-            .get_mut(&self.id)
-            .and_then(|w| w.malformed.take())
+        let mut waiters = lock(&self.inner.waiters);
+        self.ids
+            .iter()
+            .find_map(|(id, _)| waiters.get_mut(id).and_then(|w| w.malformed.take()))
     }
+}
+
+/// How a request is sent again after a wait without an answer.
+#[derive(Clone, Copy)]
+pub enum Resend<'a> {
+    /// The same datagram, with the same id (a v3 message is signed and counted by the agent).
+    Same,
+    /// Each send with an id of its own, its datagram built for that id by the function: a reply
+    /// then tells which send it answers (a late answer is not a lost datagram).
+    Fresh(&'a (dyn Fn(i32) -> Vec<u8> + Sync)),
+}
+
+/// One request for [`Dispatcher::exchange`].
+pub struct Request<'a> {
+    /// The agent.
+    pub peer: SocketAddr,
+    /// The id of the first datagram (request-id or msgID).
+    pub id: i32,
+    /// The first datagram.
+    pub bytes: &'a [u8],
+    /// How it is sent again.
+    pub resend: Resend<'a>,
+    /// The wait after each send: as many sends as waits.
+    pub waits: &'a [Duration],
+    /// The peer answered before: the request takes a place in the congestion window
+    /// ([`Window`]) and tells it whether a datagram was lost.
+    pub windowed: bool,
 }
 
 impl Dispatcher {
@@ -198,6 +214,7 @@ impl Dispatcher {
                 waiters: Mutex::new(HashMap::new()),
                 next_id: AtomicU32::new(seed.max(1)),
                 slots,
+                window: Window::new(),
             }),
         }
     }
@@ -211,6 +228,12 @@ impl Dispatcher {
                 return i32::try_from(v).unwrap_or(1);
             }
         }
+    }
+
+    /// The congestion window of requests to agents that answered before, in requests.
+    #[must_use]
+    pub fn window(&self) -> u32 {
+        self.inner.window.size()
     }
 
     /// Requests currently waiting for a reply.
@@ -242,20 +265,30 @@ impl Dispatcher {
         .await
     }
 
-    /// Sends `request` to `peer` and waits for a reply carrying `id`: `waits[0]` after the
-    /// first send, then resends and waits `waits[1]`, and so on. Every datagram from `peer`
-    /// with that id goes through `accept`; the first `Done` or `Fail` ends the exchange. Never
-    /// waits longer than the sum of `waits` once a slot is free. Without an answer: a timeout,
-    /// or [`SnmpError::Decode`] when the peer sent datagrams that could not be read.
+    /// Sends the request and waits for a reply: `waits[0]` after the first send, then sends
+    /// again and waits `waits[1]`, and so on. Every datagram from the peer carrying one of the
+    /// request's ids goes through `accept` (with that id); the first `Done` or `Fail` ends the
+    /// exchange. Never waits longer than the sum of the waits once a slot is free. Without an
+    /// answer: a timeout, or [`SnmpError::Decode`] when the peer sent datagrams that could not
+    /// be read.
     pub async fn exchange<T>(
         &self,
-        peer: SocketAddr,
-        id: i32,
-        request: &[u8],
-        waits: &[Duration],
-        mut accept: impl FnMut(&[u8]) -> Verdict<T>,
+        request: Request<'_>,
+        mut accept: impl FnMut(&[u8], i32) -> Verdict<T>,
     ) -> Result<Answer<T>> {
+        let Request {
+            peer,
+            id,
+            bytes,
+            resend,
+            waits,
+            windowed,
+        } = request;
         let family = self.family(peer).await?;
+        let mut place = match windowed {
+            true => Some(self.inner.window.enter().await),
+            false => None,
+        };
         let _slot = self
             .inner
             .slots
@@ -263,23 +296,34 @@ impl Dispatcher {
             .await
             .map_err(|_| SnmpError::InvalidRequest("dispatcher closed"))?;
         let (tx, mut rx) = crate::net::mailbox::mailbox(REPLY_QUEUE);
-        lock(&self.inner.waiters).insert(
-            id,
-            Waiter {
-                peer,
-                tx,
-                malformed: None,
-            },
-        );
-        let registration = Registration {
+        let mut registration = Registration {
             inner: &self.inner,
-            id,
+            peer,
+            tx: Arc::new(tx),
+            ids: Vec::with_capacity(waits.len()),
         };
+        registration.add(id);
+        let mut fresh: Vec<u8>;
         let mut waited = Duration::ZERO;
         for (attempt, wait) in waits.iter().enumerate() {
+            let (this_id, datagram) = match resend {
+                Resend::Fresh(encode) if attempt > 0 => {
+                    let new = self.next_id();
+                    registration.add(new);
+                    fresh = encode(new);
+                    (new, fresh.as_slice())
+                }
+                _ => (id, bytes),
+            };
             self.inner.config.rate.acquire().await;
-            send(&family.socket, request, peer).await?;
-            let sent = tokio::time::Instant::now();
+            send(&family.socket, datagram, peer).await?;
+            let sent = Instant::now();
+            if let Some(last) = registration.ids.last_mut() {
+                *last = (this_id, sent);
+            }
+            if let (0, Some(place)) = (attempt, place.as_mut()) {
+                place.sent = sent;
+            }
             let deadline = sent + *wait;
             waited += *wait;
             loop {
@@ -292,10 +336,24 @@ impl Dispatcher {
                             reason: std::io::Error::from_raw_os_error(errno),
                         });
                     }
-                    Ok(Some(Incoming::Datagram(reply))) => match accept(&reply) {
+                    Ok(Some(Incoming::Datagram(routed, reply))) => match accept(&reply, routed) {
                         Verdict::Done(value) => {
-                            // Karn: a reply after a resend cannot tell which send it answers.
-                            let rtt = (attempt == 0).then(|| sent.elapsed());
+                            // The send it answers: told by its id when every send has its own;
+                            // else (Karn) only a reply before any resend is known to answer
+                            // the first.
+                            let answered = match resend {
+                                Resend::Fresh(_) => {
+                                    registration.ids.iter().position(|(i, _)| *i == routed)
+                                }
+                                Resend::Same => (attempt == 0).then_some(0),
+                            };
+                            if let Some(place) = &place {
+                                match answered {
+                                    Some(0) => self.inner.window.answered(),
+                                    _ => self.inner.window.lost(place.sent),
+                                }
+                            }
+                            let rtt = answered.map(|k| registration.ids[k].1.elapsed());
                             return Ok(Answer { value, rtt });
                         }
                         Verdict::Fail(e) => return Err(e),
@@ -306,6 +364,9 @@ impl Dispatcher {
         }
         if let Some(reason) = registration.malformed() {
             return Err(SnmpError::Decode { peer, reason });
+        }
+        if let Some(place) = place.take() {
+            self.inner.window.lost(place.sent);
         }
         Err(SnmpError::Timeout {
             peer,
@@ -418,7 +479,7 @@ fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
     match waiters.get(&id) {
         Some(w) if same_peer(w.peer, from) => {
             // A full queue means duplicates nobody is reading: dropping them is right.
-            let _ = w.tx.try_send(Incoming::Datagram(datagram.to_vec()));
+            let _ = w.tx.try_send(Incoming::Datagram(id, datagram.to_vec()));
         }
         Some(_) => tracing::debug!(%from, id, "reply from an unexpected address dropped"),
         None => tracing::trace!(%from, id, "late or unknown reply dropped"),
@@ -473,50 +534,5 @@ fn same_peer(expected: SocketAddr, from: SocketAddr) -> bool {
             f.ip().to_ipv4_mapped() == Some(*e.ip()) && e.port() == f.port()
         }
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn first_contact_resends_once_early_within_the_timeout() {
-        let t = Duration::from_secs(1);
-        let w = first_contact(t, 0, Duration::from_micros(200));
-        assert_eq!(
-            w,
-            vec![Duration::from_millis(100), Duration::from_millis(900)]
-        );
-        let w = first_contact(t, 1, Duration::from_secs(5));
-        assert_eq!(
-            w,
-            vec![Duration::from_millis(500), Duration::from_millis(500), t]
-        );
-    }
-
-    #[test]
-    fn schedule_without_rtt_is_timeout_per_send() {
-        let t = Duration::from_secs(2);
-        assert_eq!(schedule(t, 2, None), vec![t, t, t]);
-    }
-
-    #[test]
-    fn schedule_with_rtt_resends_early_within_the_same_budget() {
-        let t = Duration::from_secs(1);
-        let w = schedule(t, 0, Some(Duration::from_millis(1)));
-        assert_eq!(w[0], Duration::from_millis(100));
-        assert_eq!(w[1], Duration::from_millis(200));
-        assert_eq!(w[2], Duration::from_millis(400));
-        assert_eq!(w.iter().sum::<Duration>(), t);
-        let w = schedule(t, 1, Some(Duration::from_millis(300)));
-        assert_eq!(w[0], Duration::from_secs(1));
-        assert_eq!(w.iter().sum::<Duration>(), 2 * t);
-        // A timeout below the floor is never exceeded.
-        let short = Duration::from_millis(50);
-        assert_eq!(
-            schedule(short, 0, Some(Duration::from_millis(1))),
-            vec![short]
-        );
     }
 }

@@ -16,7 +16,7 @@ use super::message::{
 };
 use super::oid::Oid;
 use super::pdu::{Pdu, PduType};
-use super::transport::Verdict;
+use super::transport::{Request, Resend, Verdict};
 use super::value::Varbind;
 
 /// msgMaxSize we announce: the largest UDP payload.
@@ -244,8 +244,17 @@ impl UsmSession {
         }
         let peer = target.addr;
         let context = &self.user.context_name;
+        let waits = session.waits();
+        let request = Request {
+            peer,
+            id,
+            bytes: &bytes,
+            resend: Resend::Same,
+            waits: &waits,
+            windowed: session.windowed(),
+        };
         let answer = d
-            .exchange(peer, id, &bytes, &session.waits(), |reply| {
+            .exchange(request, |reply, _| {
                 classify(reply, peer, id, engine, context)
             })
             .await?;
@@ -274,20 +283,23 @@ async fn discover(session: &Session) -> Result<(Vec<u8>, u32, u32)> {
     };
     let (bytes, _) = msg.encode();
     let peer = target.addr;
+    let waits = session.waits();
+    let request = Request {
+        peer,
+        id,
+        bytes: &bytes,
+        resend: Resend::Same,
+        waits: &waits,
+        windowed: session.windowed(),
+    };
     let answer = d
-        .exchange(
-            peer,
-            id,
-            &bytes,
-            &session.waits(),
-            |reply| match message::decode_v3(reply) {
-                Ok(m) if m.message.msg_id == id && !m.message.usm.engine_id.is_empty() => {
-                    let u = m.message.usm;
-                    Verdict::Done((u.engine_id, u.engine_boots, u.engine_time))
-                }
-                _ => Verdict::Ignore,
-            },
-        )
+        .exchange(request, |reply, _| match message::decode_v3(reply) {
+            Ok(m) if m.message.msg_id == id && !m.message.usm.engine_id.is_empty() => {
+                let u = m.message.usm;
+                Verdict::Done((u.engine_id, u.engine_boots, u.engine_time))
+            }
+            _ => Verdict::Ignore,
+        })
         .await?;
     session.observe(answer.rtt);
     Ok(answer.value)

@@ -22,8 +22,6 @@ pub(crate) const WALK: &str = "extra/snmpsim-data/network/wifi/ubiquiti-m5.walk"
 
 /// ifDescr, the column the looping and stuck devices break.
 const IF_DESCR: [u32; 10] = [1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
-/// ifEntry: the device that stops mid-walk goes silent inside it.
-const IF_ENTRY: [u32; 9] = [1, 3, 6, 1, 2, 1, 2, 2, 1];
 /// sysDescr.0, 60,000 bytes long on the device that sends huge datagrams.
 const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
 /// Length of that sysDescr.
@@ -57,7 +55,8 @@ pub(crate) enum Fault {
     Stuck,
     /// tooBig to every GETBULK (GETNEXT works).
     TooBigBulk,
-    /// Answers the first walk request into ifEntry, then nothing at all.
+    /// Answers the first walk request that reads ifDescr (an inventory's ports; identification
+    /// reads no ifDescr), then nothing at all.
     StopsMidWalk,
     /// The ifDescr column never ends: ifDescr.N is followed by ifDescr.N+1, forever.
     Endless,
@@ -183,8 +182,8 @@ async fn serve(socket: UdpSocket, fault: Fault, mib: Arc<Mib>) {
     let mut buf = vec![0u8; 65_535];
     // Reordered: a reply held back, waiting for the next one to overtake it.
     let mut held: Option<(Vec<u8>, SocketAddr)> = None;
-    // StopsMidWalk: walk requests into ifEntry answered so far.
-    let mut into_if_entry = 0usize;
+    // StopsMidWalk: walk requests into ifDescr answered so far.
+    let mut into_if_descr = 0usize;
     for _ in 0..MAX_DATAGRAMS {
         let received = if held.is_some() {
             match tokio::time::timeout(Duration::from_millis(20), socket.recv_from(&mut buf)).await
@@ -212,11 +211,11 @@ async fn serve(socket: UdpSocket, fault: Fault, mib: Arc<Mib>) {
                     .pdu
                     .varbinds
                     .iter()
-                    .any(|vb| vb.oid.starts_with(&Oid::from(IF_ENTRY)));
-            if into_if_entry > 0 {
+                    .any(|vb| vb.oid.starts_with(&if_descr));
+            if into_if_descr > 0 {
                 continue;
             }
-            into_if_entry += usize::from(into);
+            into_if_descr += usize::from(into);
         }
         if fault == Fault::Endless && walking {
             let reply = answer(&req, ErrorStatus::NoError, endless(&req.pdu, &mib));
