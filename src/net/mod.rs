@@ -29,7 +29,8 @@ use std::io;
 
 /// Reverse DNS through the system resolver, bounded in concurrency and time.
 pub mod dns;
-/// ICMP errors about our own datagrams, read from a socket's error queue (`IP_RECVERR`).
+/// A UDP socket shared by many requests, with the ICMP errors about its datagrams read from its
+/// error queue (`IP_RECVERR`).
 pub(crate) mod errqueue;
 /// ICMP echo and timestamp over one shared raw (or ping) socket per address family.
 pub mod icmp;
@@ -45,7 +46,7 @@ pub mod rate;
 pub use dns::ReverseDns;
 pub use icmp::{IcmpMode, PingKind, PingOutcome, Pinger, PingerConfig};
 pub use neighbors::{parse_ip_neigh, parse_proc_net_arp, read_arp_table, read_ipv6_neighbors};
-pub use netbios::{NbName, NbStatus, NetbiosClient, NetbiosConfig};
+pub use netbios::{NbName, NbOutcome, NbStatus, NetbiosClient, NetbiosConfig};
 pub use rate::RateLimiter;
 
 /// Locks a mutex whose critical sections are single inserts, removes or swaps: a panic in

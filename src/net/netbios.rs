@@ -2,7 +2,9 @@
 //! shared UDP socket: the host's NetBIOS name, workgroup, logged-on user and adapter MAC.
 //!
 //! One receive task routes each reply to the waiting request by (address, transaction id); the
-//! waiter parses it. The destination port is configurable (default 137) so tests can talk to the
+//! waiter parses it. An ICMP error about a query (port 137 closed, host unreachable) ends that
+//! query alone, found by the address and transaction id of the refused datagram, so a host
+//! without NetBIOS costs no timeout ([`NbOutcome::Refused`]). The destination port is configurable (default 137) so tests can talk to the
 //! fake [`responder`](crate::net::netbios::responder) on `127.0.0.1`. NetBIOS over TCP/IP is
 //! IPv4 only: IPv6 addresses get no answer without a packet being sent.
 //!
@@ -18,6 +20,7 @@ pub mod responder;
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +29,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use super::errqueue::{Received, Refusal, SharedSocket};
 use super::rate::RateLimiter;
 use super::{NetError, Result, is_unreachable_error, lock, require_runtime, set_buffers};
 
@@ -44,11 +48,9 @@ const NAME_GROUP: u16 = 0x8000;
 const NAME_ACTIVE: u16 = 0x0400;
 /// One name table entry: 15 characters, suffix, flags.
 const ENTRY: usize = 18;
-/// Largest datagram we read.
-const MAX_DATAGRAM: usize = 65_535;
 /// Replies queued per request before duplicates are dropped.
 const REPLY_QUEUE: usize = 2;
-/// Pause after a failed receive, so a persistent socket error cannot spin the receive task.
+/// Pause after a failed receive (of the test responder), so a persistent error cannot spin it.
 const RECEIVE_ERROR_PAUSE: Duration = Duration::from_millis(10);
 /// Transaction ids are 16 bits: keep in-flight requests below that per address.
 const MAX_IN_FLIGHT_LIMIT: usize = 60_000;
@@ -77,6 +79,18 @@ pub struct NbStatus {
     pub mac: Option<String>,
     /// The whole name table.
     pub names: Vec<NbName>,
+}
+
+/// How a node status query ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NbOutcome {
+    /// The node answered.
+    Status(NbStatus),
+    /// The network refused this query with an ICMP error (port 137 closed: `ECONNREFUSED`;
+    /// host unreachable…): the errno the kernel reported.
+    Refused(i32),
+    /// Nothing (parsable) came back within the timeout, or the address is IPv6.
+    NoAnswer,
 }
 
 /// The NBSTAT request for `*` with transaction id `trn_id` (50 bytes).
@@ -248,7 +262,7 @@ pub struct NetbiosClient {
 
 #[derive(Debug)]
 struct Inner {
-    socket: Arc<UdpSocket>,
+    socket: Arc<SharedSocket>,
     task: JoinHandle<()>,
     shared: Arc<Shared>,
     slots: Semaphore,
@@ -277,7 +291,16 @@ struct Table {
 #[derive(Debug)]
 struct Waiter {
     ticket: u64,
-    tx: crate::net::mailbox::Sender<Vec<u8>>,
+    tx: crate::net::mailbox::Sender<Incoming>,
+}
+
+/// What reaches a waiting query.
+#[derive(Debug)]
+enum Incoming {
+    /// A response from the queried address with the query's transaction id.
+    Reply(Vec<u8>),
+    /// The network refused the query (an ICMP error about it); the errno.
+    Refused(i32),
 }
 
 /// Removes a waiter when its request ends, however it ends.
@@ -308,7 +331,7 @@ impl NetbiosClient {
             op: "bind NetBIOS socket",
             source,
         })?;
-        let socket = Arc::new(socket);
+        let socket = Arc::new(SharedSocket::new(socket));
         let shared = Arc::new(Shared {
             table: Mutex::new(Table {
                 waiters: HashMap::new(),
@@ -344,14 +367,27 @@ impl NetbiosClient {
     }
 
     /// One node status query to `ip`; `Ok(None)` when nothing (parsable) answers within
-    /// `timeout`, counted from the send (after any wait for the rate limiter or a slot), or for
-    /// an IPv6 address.
+    /// `timeout`, counted from the send (after any wait for the rate limiter or a slot), when the
+    /// network refuses the query, or for an IPv6 address.
     ///
     /// # Errors
     /// Local failures only: a send refused by the kernel (e.g. `EACCES` for a broadcast address).
     pub async fn node_status(&self, ip: IpAddr, timeout: Duration) -> Result<Option<NbStatus>> {
+        Ok(match self.query(ip, timeout).await? {
+            NbOutcome::Status(status) => Some(status),
+            NbOutcome::Refused(_) | NbOutcome::NoAnswer => None,
+        })
+    }
+
+    /// One node status query to `ip`, telling a refusal from silence: ends with the node's
+    /// answer, with the ICMP error about this very query (never one about another query), or
+    /// after `timeout` counted from the send (after any wait for the rate limiter or a slot).
+    ///
+    /// # Errors
+    /// As [`node_status`](Self::node_status).
+    pub async fn query(&self, ip: IpAddr, timeout: Duration) -> Result<NbOutcome> {
         let IpAddr::V4(ip) = ip.to_canonical() else {
-            return Ok(None);
+            return Ok(NbOutcome::NoAnswer);
         };
         let _slot = self
             .inner
@@ -387,39 +423,28 @@ impl NetbiosClient {
         self.inner.rate.acquire().await;
         let peer = SocketAddr::from((ip, self.inner.port));
         let request = node_status_request(key.1);
-        // With IP_RECVERR an ICMP error about an earlier query (to any host) can surface as the
-        // error of this send, which then did not go out: try again, a bounded number of times.
-        let mut sent = false;
-        for _ in 0..16 {
-            match super::send_datagram(&self.inner.socket, &request, peer).await {
-                Ok(_) => {
-                    sent = true;
-                    break;
-                }
-                Err(source) if is_unreachable_error(&source) => {}
-                Err(source) => {
-                    return Err(NetError::Io {
-                        op: "send NetBIOS node status request",
-                        source,
-                    });
-                }
+        match self.inner.socket.send_to(&request, peer).await {
+            Ok(_) => {}
+            // No route to the address: nothing can answer.
+            Err(source) if is_unreachable_error(&source) => return Ok(NbOutcome::NoAnswer),
+            Err(source) => {
+                return Err(NetError::Io {
+                    op: "send NetBIOS node status request",
+                    source,
+                });
             }
-        }
-        if !sent {
-            return Ok(None);
         }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             match tokio::time::timeout_at(deadline, rx.recv()).await {
-                // Empty: the network refused the query (nothing listens on port 137).
-                Ok(Some(reply)) if reply.is_empty() => return Ok(None),
-                Ok(Some(reply)) => {
+                Ok(Some(Incoming::Refused(errno))) => return Ok(NbOutcome::Refused(errno)),
+                Ok(Some(Incoming::Reply(reply))) => {
                     if let Some(status) = parse_node_status(&reply) {
-                        return Ok(Some(status));
+                        return Ok(NbOutcome::Status(status));
                     }
                     tracing::debug!(%ip, len = reply.len(), "malformed NetBIOS reply ignored");
                 }
-                Ok(None) | Err(_) => return Ok(None),
+                Ok(None) | Err(_) => return Ok(NbOutcome::NoAnswer),
             }
         }
     }
@@ -436,15 +461,43 @@ fn bind(addr: SocketAddr, buffer: usize) -> io::Result<UdpSocket> {
     UdpSocket::from_std(socket.into())
 }
 
-/// Tells the waiters whose queries the network refused (port 137 closed): an empty datagram.
-fn refused(socket: &UdpSocket, shared: &Shared) {
-    for r in super::errqueue::drain(socket) {
-        let (IpAddr::V4(ip), Some(id)) = (r.dest.ip().to_canonical(), trn_id(&r.payload)) else {
-            continue;
-        };
-        if let Some(waiter) = lock(&shared.table).waiters.get(&(ip, id)) {
-            let _ = waiter.tx.try_send(Vec::new());
-        }
+/// The receive task: routes each response and each refusal to its waiter by (address,
+/// transaction id), until the client is dropped.
+async fn receive_loop(socket: Arc<SharedSocket>, shared: Arc<Shared>) {
+    socket
+        .receive(|received| {
+            match received {
+                Received::Datagram(from, datagram) => deliver(&shared, from, datagram),
+                Received::Refused(refusal) => refused(&shared, &refusal),
+            }
+            ControlFlow::Continue(())
+        })
+        .await;
+}
+
+fn deliver(shared: &Shared, from: SocketAddr, datagram: &[u8]) {
+    let (IpAddr::V4(ip), Some(id)) = (from.ip().to_canonical(), response_id(datagram)) else {
+        tracing::trace!(%from, len = datagram.len(), "datagram that is not a NetBIOS response dropped");
+        return;
+    };
+    let table = lock(&shared.table);
+    if let Some(waiter) = table.waiters.get(&(ip, id)) {
+        // A full queue holds duplicates nobody is reading: dropping them is right.
+        let _ = waiter.tx.try_send(Incoming::Reply(datagram.to_vec()));
+    } else {
+        tracing::trace!(%from, id, "late or unknown NetBIOS reply dropped");
+    }
+}
+
+/// Ends the query the network refused (port 137 closed, host unreachable…): the one to that
+/// address with the transaction id the refused datagram carried, and no other.
+fn refused(shared: &Shared, refusal: &Refusal) {
+    let (IpAddr::V4(ip), Some(id)) = (refusal.dest.ip().to_canonical(), trn_id(&refusal.payload))
+    else {
+        return;
+    };
+    if let Some(waiter) = lock(&shared.table).waiters.get(&(ip, id)) {
+        let _ = waiter.tx.try_send(Incoming::Refused(refusal.errno));
     }
 }
 
@@ -452,236 +505,5 @@ fn trn_id(request: &[u8]) -> Option<u16> {
     Some(u16::from_be_bytes([*request.first()?, *request.get(1)?]))
 }
 
-async fn receive_loop(socket: Arc<UdpSocket>, shared: Arc<Shared>) {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let received = tokio::select! {
-            r = socket.recv_from(&mut buf) => r,
-            ready = socket.ready(tokio::io::Interest::ERROR) => {
-                if ready.is_ok_and(|r| r.is_error()) {
-                    refused(&socket, &shared);
-                }
-                continue;
-            }
-        };
-        let (n, from) = match received {
-            Ok(got) => got,
-            Err(e) => {
-                // With IP_RECVERR a refusal fails the next receive: read the error queue.
-                tracing::trace!(error = %e, "NetBIOS receive failed");
-                refused(&socket, &shared);
-                tokio::time::sleep(RECEIVE_ERROR_PAUSE).await;
-                continue;
-            }
-        };
-        let Some(datagram) = buf.get(..n) else {
-            continue;
-        };
-        let (IpAddr::V4(ip), Some(id)) = (from.ip().to_canonical(), response_id(datagram)) else {
-            tracing::trace!(%from, len = n, "datagram that is not a NetBIOS response dropped");
-            continue;
-        };
-        let table = lock(&shared.table);
-        if let Some(waiter) = table.waiters.get(&(ip, id)) {
-            // A full queue holds duplicates nobody is reading: dropping them is right.
-            let _ = waiter.tx.try_send(datagram.to_vec());
-        } else {
-            tracing::trace!(%from, id, "late or unknown NetBIOS reply dropped");
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::responder::{NodeTable, node_status_query_id, node_status_response};
-    use super::*;
-
-    #[test]
-    fn request_bytes() {
-        let p = node_status_request(0x1a2b);
-        let mut expected = vec![0x1a, 0x2b, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x20, b'C', b'K'];
-        expected.extend_from_slice(&[b'A'; 30]);
-        expected.extend_from_slice(&[0, 0, 0x21, 0, 1]);
-        assert_eq!(p, expected);
-        assert_eq!(p.len(), 50);
-        assert_eq!(node_status_query_id(&p), Some(0x1a2b));
-        assert_eq!(response_id(&p), None);
-    }
-
-    /// A reply as Windows sends it, written out by hand: the answer name is a pointer to
-    /// offset 12 (as some stacks do), four names, then the unit id and a short statistics block.
-    fn windows_reply() -> Vec<u8> {
-        let mut p = vec![
-            0x1a, 0x2b, 0x84, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, // header
-            0xc0, 0x0c, // name: pointer
-            0x00, 0x21, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, // NBSTAT IN, TTL 0
-            0x00, 0x00, // rdlength, patched below
-            0x05, // five names
-        ];
-        let mut entry = |name: &[u8], suffix: u8, flags: u16| {
-            let mut raw = [b' '; 15];
-            raw[..name.len()].copy_from_slice(name);
-            p.extend_from_slice(&raw);
-            p.push(suffix);
-            p.extend_from_slice(&flags.to_be_bytes());
-        };
-        entry(b"DESKTOP-7QK2", 0x00, 0x0400);
-        entry(b"WORKGROUP", 0x00, 0x8400);
-        entry(b"DESKTOP-7QK2", 0x20, 0x0400);
-        entry(b"ALICE\x07", 0x03, 0x0400);
-        entry(b"WORKGROUP", 0x1e, 0x8400);
-        p.extend_from_slice(&[0x00, 0x1C, 0x42, 0xAB, 0xCD, 0xEF]);
-        p.extend_from_slice(&[0; 10]);
-        let rdlength = u16::try_from(p.len() - 24).unwrap().to_be_bytes();
-        p[22..24].copy_from_slice(&rdlength);
-        p
-    }
-
-    #[test]
-    fn parses_a_windows_reply() {
-        let status = parse_node_status(&windows_reply()).unwrap();
-        assert_eq!(status.name.as_deref(), Some("DESKTOP-7QK2"));
-        assert_eq!(status.workgroup.as_deref(), Some("WORKGROUP"));
-        assert_eq!(status.user.as_deref(), Some("ALICE"));
-        assert_eq!(status.mac.as_deref(), Some("00:1c:42:ab:cd:ef"));
-        assert_eq!(status.names.len(), 5);
-        assert_eq!(
-            status.names[4],
-            NbName {
-                name: "WORKGROUP".into(),
-                suffix: 0x1e,
-                group: true
-            }
-        );
-    }
-
-    #[test]
-    fn iis_names_zero_mac_and_latin1() {
-        let table = NodeTable {
-            names: vec![
-                NbName {
-                    name: "HOST".into(),
-                    suffix: 0,
-                    group: false,
-                },
-                NbName {
-                    name: "IS~HOST".into(),
-                    suffix: 0,
-                    group: false,
-                },
-                NbName {
-                    name: "\u{1}".into(),
-                    suffix: 3,
-                    group: false,
-                },
-            ],
-            mac: [0; 6],
-        };
-        let mut reply = node_status_response(7, &table);
-        let status = parse_node_status(&reply).unwrap();
-        assert_eq!(status.name.as_deref(), Some("HOST"));
-        assert_eq!(status.user, None, "only control characters");
-        assert_eq!(status.mac, None);
-        // A name in a legacy code page: 0xC9 is É in Latin-1.
-        let at = reply.len() - 46 - 3 * 18;
-        reply[at] = 0xc9;
-        assert_eq!(
-            parse_node_status(&reply).unwrap().name.as_deref(),
-            Some("ÉOST")
-        );
-    }
-
-    #[test]
-    fn responder_round_trip() {
-        let table = NodeTable {
-            names: vec![
-                NbName {
-                    name: "FILESRV".into(),
-                    suffix: 0x20,
-                    group: false,
-                },
-                NbName {
-                    name: "FILESRV".into(),
-                    suffix: 0x00,
-                    group: false,
-                },
-                NbName {
-                    name: "CORP".into(),
-                    suffix: 0x00,
-                    group: true,
-                },
-                NbName {
-                    name: "bob".into(),
-                    suffix: 0x03,
-                    group: false,
-                },
-            ],
-            mac: [0x02, 0x42, 0xac, 0x11, 0x00, 0x02],
-        };
-        let reply = node_status_response(0xbeef, &table);
-        assert_eq!(response_id(&reply), Some(0xbeef));
-        let status = parse_node_status(&reply).unwrap();
-        assert_eq!(
-            (status.name, status.workgroup, status.user, status.mac),
-            (
-                Some("FILESRV".into()),
-                Some("CORP".into()),
-                Some("bob".into()),
-                Some("02:42:ac:11:00:02".into())
-            )
-        );
-        assert_eq!(status.names, table.names);
-    }
-
-    #[test]
-    fn rejects_non_answers() {
-        let mut reply = windows_reply();
-        reply[3] = 0x03; // rcode NXDOMAIN
-        assert_eq!(parse_node_status(&reply), None);
-        assert_eq!(parse_node_status(&node_status_request(1)), None);
-        assert_eq!(parse_node_status(&[]), None);
-        // Truncated in the name table: the complete entries, no MAC.
-        let reply = windows_reply();
-        let status = parse_node_status(&reply[..25 + 18 * 2 + 5]).unwrap();
-        assert_eq!(status.names.len(), 2);
-        assert_eq!(status.name.as_deref(), Some("DESKTOP-7QK2"));
-        assert_eq!(status.mac, None);
-        // A name label with reserved high bits.
-        let mut bad = windows_reply();
-        bad[12] = 0x80;
-        assert_eq!(parse_node_status(&bad), None);
-    }
-
-    #[test]
-    fn never_panics_on_truncated_or_mutated_bytes() {
-        let samples = [
-            windows_reply(),
-            node_status_response(1, &NodeTable::default()),
-            node_status_request(3),
-        ];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for sample in &samples {
-            for cut in 0..=sample.len() {
-                let _ = parse_node_status(&sample[..cut]);
-                let _ = node_status_query_id(&sample[..cut]);
-            }
-            for _ in 0..3000 {
-                let mut p = sample.clone();
-                for _ in 0..(next() % 4 + 1) {
-                    let i = usize::try_from(next()).unwrap() % p.len();
-                    p[i] = u8::try_from(next() & 0xff).unwrap();
-                }
-                let cut = usize::try_from(next()).unwrap() % (p.len() + 1);
-                let _ = parse_node_status(&p);
-                let _ = parse_node_status(&p[..cut]);
-                let _ = node_status_query_id(&p);
-            }
-        }
-    }
-}
+mod tests;

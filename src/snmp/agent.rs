@@ -378,7 +378,7 @@ impl Simulator {
         let opts = Arc::new(opts);
         let received = Arc::new(AtomicU64::new(0));
         for (addr, communities) in listeners {
-            let socket = bind_socket(addr, 8 << 20)?;
+            let socket = bind_socket(addr, 8 << 20, false)?;
             addrs.push(socket.local_addr()?);
             tasks.spawn(serve(
                 socket,

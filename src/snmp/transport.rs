@@ -5,6 +5,10 @@
 //! per socket routes each datagram to the waiting request by id and peer. Thousands of requests in
 //! flight therefore cost two file descriptors, not one each.
 //!
+//! An ICMP error about a request (nothing listens on the port, host unreachable) ends that
+//! request alone with [`SnmpError::Unreachable`], found by the id and peer of the refused
+//! datagram (read from the sockets' error queues, see `crate::net::errqueue`).
+//!
 //! A datagram without a readable id (garbage, a truncated or oversized message) cannot be
 //! routed; the requests waiting on the peer that sent it remember why it does not decode, and
 //! one that then gets no valid answer ends with that [`SnmpError::Decode`] instead of a timeout
@@ -12,11 +16,11 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinHandle;
@@ -27,10 +31,8 @@ use super::error::{Result, SnmpError};
 use super::message::{self, peek_id};
 pub use super::retransmit::{first_contact, schedule};
 use super::window::Window;
+use crate::net::errqueue::{Received, Refusal, SharedSocket};
 use crate::net::{RateLimiter, lock};
-
-/// Largest datagram we read.
-const MAX_DATAGRAM: usize = 65_535;
 /// Replies queued per request before extra ones (duplicates) are dropped.
 const REPLY_QUEUE: usize = 4;
 
@@ -97,7 +99,7 @@ struct Waiter {
 }
 
 struct Family {
-    socket: Arc<UdpSocket>,
+    socket: Arc<SharedSocket>,
     task: JoinHandle<()>,
 }
 
@@ -249,13 +251,15 @@ impl Dispatcher {
             (&self.inner.v6, self.inner.config.bind_v6)
         };
         cell.get_or_try_init(|| async {
-            let socket = Arc::new(bind_socket(bind, self.inner.config.buffer_size).map_err(
-                |reason| SnmpError::Io {
-                    peer: bind,
-                    op: "bind",
-                    reason,
-                },
-            )?);
+            let socket =
+                bind_socket(bind, self.inner.config.buffer_size, true).map_err(|reason| {
+                    SnmpError::Io {
+                        peer: bind,
+                        op: "bind",
+                        reason,
+                    }
+                })?;
+            let socket = Arc::new(SharedSocket::new(socket));
             let task = tokio::spawn(receive_loop(
                 Arc::clone(&socket),
                 Arc::downgrade(&self.inner),
@@ -376,49 +380,29 @@ impl Dispatcher {
     }
 }
 
-/// Sends one datagram. With `IP_RECVERR`, an ICMP error about an *earlier* datagram (to any
-/// peer) can surface as the error of this send, which then did not go out: such errors are
-/// read off (the receive task routes them) and the send is tried again, a bounded number of
-/// times.
-async fn send(socket: &UdpSocket, request: &[u8], peer: SocketAddr) -> Result<()> {
-    let mut last = None;
-    for _ in 0..16 {
-        match crate::net::send_datagram(socket, request, peer).await {
-            Ok(_) => return Ok(()),
-            Err(e) if is_stale_icmp_error(&e) => last = Some(e),
-            Err(reason) => {
-                return Err(SnmpError::Io {
-                    peer,
-                    op: "send",
-                    reason,
-                });
-            }
-        }
-    }
-    Err(SnmpError::Io {
-        peer,
-        op: "send",
-        reason: last.unwrap_or_else(|| std::io::Error::other("send kept failing")),
-    })
-}
-
-fn is_stale_icmp_error(e: &std::io::Error) -> bool {
-    use nix::errno::Errno;
-    e.kind() == std::io::ErrorKind::ConnectionRefused
-        || e.raw_os_error().is_some_and(|n| {
-            [
-                Errno::EHOSTUNREACH,
-                Errno::ENETUNREACH,
-                Errno::EHOSTDOWN,
-                Errno::EPROTO,
-            ]
-            .iter()
-            .any(|x| *x as i32 == n)
+/// Sends one datagram. A pending error left by the refusal of an earlier datagram (to any
+/// peer) does not fail it: [`SharedSocket::send_to`] tries again.
+async fn send(socket: &SharedSocket, request: &[u8], peer: SocketAddr) -> Result<()> {
+    socket
+        .send_to(request, peer)
+        .await
+        .map(|_| ())
+        .map_err(|reason| SnmpError::Io {
+            peer,
+            op: "send",
+            reason,
         })
 }
 
-/// A non-blocking UDP socket bound to `addr` with large buffers (IPv6 sockets are v6-only).
-pub(crate) fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<UdpSocket> {
+/// A non-blocking UDP socket bound to `addr` with large buffers (IPv6 sockets are v6-only); with
+/// `refusals`, the ICMP errors about its datagrams are queued for a [`SharedSocket`] to read
+/// (a socket whose error queue nothing reads must not ask for them: they would fill its receive
+/// buffer and fail its sends).
+pub(crate) fn bind_socket(
+    addr: SocketAddr,
+    buffer: usize,
+    refusals: bool,
+) -> std::io::Result<UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
     let domain = if addr.is_ipv4() {
         Domain::IPV4
@@ -430,7 +414,9 @@ pub(crate) fn bind_socket(addr: SocketAddr, buffer: usize) -> std::io::Result<Ud
         socket.set_only_v6(true)?;
     }
     set_buffers(&socket, buffer);
-    crate::net::errqueue::enable(&socket, addr.is_ipv6());
+    if refusals {
+        crate::net::errqueue::enable(&socket, addr.is_ipv6());
+    }
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
@@ -448,26 +434,21 @@ fn set_buffers(socket: &socket2::Socket, size: usize) {
     }
 }
 
-async fn receive_loop(socket: Arc<UdpSocket>, inner: std::sync::Weak<Inner>) {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        tokio::select! {
-            received = socket.recv_from(&mut buf) => {
-                let Some(inner) = inner.upgrade() else { return };
-                match received {
-                    Ok((n, from)) => route(&inner, from, &buf[..n]),
-                    // With IP_RECVERR a refusal also fails the next receive: read the queue.
-                    Err(_) => refused(&inner, &socket),
-                }
+/// The receive task of a family: routes each datagram and each refusal to its waiter, until the
+/// dispatcher is dropped.
+async fn receive_loop(socket: Arc<SharedSocket>, inner: std::sync::Weak<Inner>) {
+    socket
+        .receive(|received| {
+            let Some(inner) = inner.upgrade() else {
+                return ControlFlow::Break(());
+            };
+            match received {
+                Received::Datagram(from, datagram) => route(&inner, from, datagram),
+                Received::Refused(refusal) => refused(&inner, &refusal),
             }
-            ready = socket.ready(Interest::ERROR) => {
-                let Some(inner) = inner.upgrade() else { return };
-                if ready.is_ok_and(|r| r.is_error()) {
-                    refused(&inner, &socket);
-                }
-            }
-        }
-    }
+            ControlFlow::Continue(())
+        })
+        .await;
 }
 
 fn route(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
@@ -507,17 +488,17 @@ fn unroutable(inner: &Inner, from: SocketAddr, datagram: &[u8]) {
     }
 }
 
-fn refused(inner: &Inner, socket: &UdpSocket) {
-    for r in crate::net::errqueue::drain(socket) {
-        let Some((_, id)) = peek_id(&r.payload) else {
-            continue;
-        };
-        let waiters = lock(&inner.waiters);
-        if let Some(w) = waiters.get(&id)
-            && same_peer(w.peer, r.dest)
-        {
-            let _ = w.tx.try_send(Incoming::Refused(r.errno));
-        }
+/// Ends the request the network refused: the one with the id the refused datagram carried,
+/// sent to that peer, and no other.
+fn refused(inner: &Inner, refusal: &Refusal) {
+    let Some((_, id)) = peek_id(&refusal.payload) else {
+        return;
+    };
+    let waiters = lock(&inner.waiters);
+    if let Some(w) = waiters.get(&id)
+        && same_peer(w.peer, refusal.dest)
+    {
+        let _ = w.tx.try_send(Incoming::Refused(refusal.errno));
     }
 }
 
@@ -536,3 +517,6 @@ fn same_peer(expected: SocketAddr, from: SocketAddr) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests;
