@@ -36,6 +36,20 @@ pub fn tune_for_daemon() {
     }
 }
 
+/// Allocator settings for a sweep (glibc only): one arena. A sweep's runtime threads allocate
+/// and free the same small objects (requests, replies, hosts) for one another; with an arena
+/// each, what one frees the other does not reuse, and a /16 of the test bed peaks at 63–65 MB
+/// instead of 58 MB, in the same time.
+#[allow(unsafe_code)]
+pub fn tune_for_sweep() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called at start, before the
+    // runtime's threads exist, with a value glibc documents as valid.
+    unsafe {
+        nix::libc::mallopt(nix::libc::M_ARENA_MAX, 1);
+    }
+}
+
 /// Unmaps the pages of the executable's read-only mappings (code, constants) from this
 /// process: the next use maps them again from the page cache. Only mappings that were never
 /// written to are touched (no private copies: RELRO data, once relocated, is left alone), so

@@ -143,6 +143,7 @@ pub struct NetdiscoveryArgs {
 
 /// Runs `netdiscovery`.
 pub(crate) fn run(args: NetdiscoveryArgs) -> anyhow::Result<ExitCode> {
+    crate::agent::memory::tune_for_sweep();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let db = Arc::new(

@@ -77,12 +77,11 @@ impl SnmpProbe {
 
     /// A session to `ip:port` with `credential` and the sweep's timing.
     fn session(&self, ip: IpAddr, port: u16, credential: &Credential) -> Session {
-        // Before any agent has answered, assume a slow network: the early resend then comes at
-        // half the timeout, still one timeout of wall time for a dead address.
-        let network_rtt = match self.network_rtt_us.load(Ordering::Relaxed) {
-            0 => self.timeout / 8,
-            us => Duration::from_micros(us),
-        };
+        // Before any agent has answered, the early resend comes at its floor (100 ms): a first
+        // datagram lost in the opening burst then costs its host 100 ms, not half the timeout.
+        // A dead address gets its two datagrams either way; on a network slower than that, the
+        // first batch's live hosts get one duplicate each (answered, and told apart by its id).
+        let network_rtt = Duration::from_micros(self.network_rtt_us.load(Ordering::Relaxed));
         self.client
             .session(
                 Target::new(SocketAddr::new(ip, port), credential.clone())
