@@ -282,6 +282,25 @@ impl Session {
         self.srtt().is_some()
     }
 
+    /// A request to this session's agent: `bytes` (carrying `id`) first, sent again as `resend`
+    /// says after each of `waits` (from [`Session::waits`]).
+    pub(crate) fn dispatch<'a>(
+        &self,
+        id: i32,
+        bytes: &'a [u8],
+        resend: Resend<'a>,
+        waits: &'a [Duration],
+    ) -> Request<'a> {
+        Request {
+            peer: self.target.addr,
+            id,
+            bytes,
+            resend,
+            waits,
+            windowed: self.windowed(),
+        }
+    }
+
     /// The waits of the next request: see [`schedule`] and [`first_contact`].
     pub(crate) fn waits(&self) -> Vec<Duration> {
         match (self.srtt(), self.network_rtt) {
@@ -366,14 +385,7 @@ impl Session {
         let peer = self.target.addr;
         let mut bad = None;
         let waits = self.waits();
-        let request = Request {
-            peer,
-            id,
-            bytes: &bytes,
-            resend: Resend::Fresh(&encode),
-            waits: &waits,
-            windowed: self.windowed(),
-        };
+        let request = self.dispatch(id, &bytes, Resend::Fresh(&encode), &waits);
         let result = d
             .exchange(request, |reply, routed| match message::decode(reply) {
                 Ok(Message::Community(m))

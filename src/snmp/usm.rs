@@ -16,7 +16,7 @@ use super::message::{
 };
 use super::oid::Oid;
 use super::pdu::{Pdu, PduType};
-use super::transport::{Request, Resend, Verdict};
+use super::transport::{Resend, Verdict};
 use super::value::Varbind;
 
 /// msgMaxSize we announce: the largest UDP payload.
@@ -245,14 +245,7 @@ impl UsmSession {
         let peer = target.addr;
         let context = &self.user.context_name;
         let waits = session.waits();
-        let request = Request {
-            peer,
-            id,
-            bytes: &bytes,
-            resend: Resend::Same,
-            waits: &waits,
-            windowed: session.windowed(),
-        };
+        let request = session.dispatch(id, &bytes, Resend::Same, &waits);
         let answer = d
             .exchange(request, |reply, _| {
                 classify(reply, peer, id, engine, context)
@@ -266,8 +259,7 @@ impl UsmSession {
 /// Engine discovery: an unauthenticated empty GET that the agent answers with a Report carrying
 /// its engine id, boots and time.
 async fn discover(session: &Session) -> Result<(Vec<u8>, u32, u32)> {
-    let (client, target) = (session.client(), session.target());
-    let d = &client.dispatcher;
+    let d = &session.client().dispatcher;
     let id = d.next_id();
     let msg = V3Message {
         msg_id: id,
@@ -282,16 +274,8 @@ async fn discover(session: &Session) -> Result<(Vec<u8>, u32, u32)> {
         }),
     };
     let (bytes, _) = msg.encode();
-    let peer = target.addr;
     let waits = session.waits();
-    let request = Request {
-        peer,
-        id,
-        bytes: &bytes,
-        resend: Resend::Same,
-        waits: &waits,
-        windowed: session.windowed(),
-    };
+    let request = session.dispatch(id, &bytes, Resend::Same, &waits);
     let answer = d
         .exchange(request, |reply, _| match message::decode_v3(reply) {
             Ok(m) if m.message.msg_id == id && !m.message.usm.engine_id.is_empty() => {
