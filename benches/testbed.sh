@@ -17,6 +17,8 @@
 #   benches/testbed.sh [--perl] [--rate PPS] [POPULATION...]   (THREADS=N sets --threads;
 #   SONDE_ARGS="..." adds options to sonde's command line, e.g. "--probes snmp")
 # Prints one line per run: population, tool, wall seconds, peak memory, devices found / with SNMP.
+# One snmpd answers for every address here: `--rate 60000` (the README's advice for such beds)
+# keeps its 208 KiB receive buffer from overflowing in the opening burst.
 # --perl also runs FusionInventory's fusioninventory-netdiscovery (when installed) on A, B and E.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

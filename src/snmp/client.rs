@@ -304,7 +304,12 @@ impl Session {
     /// The waits of the next request: see [`schedule`] and [`first_contact`].
     pub(crate) fn waits(&self) -> Vec<Duration> {
         match (self.srtt(), self.network_rtt) {
-            (None, Some(net)) => first_contact(self.target.timeout, self.target.retries, net),
+            (None, Some(net)) => first_contact(
+                self.target.timeout,
+                self.target.retries,
+                net,
+                rand::random::<f64>(),
+            ),
             (rtt, _) => schedule(self.target.timeout, self.target.retries, rtt),
         }
     }

@@ -31,10 +31,18 @@ pub fn schedule(timeout: Duration, retries: u32, rtt: Option<Duration>) -> Vec<D
 /// (a sweep): one early resend after a few RTTs (at most half the timeout), then the rest of the
 /// timeout, then `retries` more full timeouts. A dead address still costs two datagrams and one
 /// timeout per attempt; a first datagram lost in a burst costs a fraction of a second.
+/// `jitter` (0 to 1) stretches the early wait by up to as much again: the resends of a burst's
+/// lost datagrams then leave spread out instead of as a burst of their own, lost again.
 #[must_use]
-pub fn first_contact(timeout: Duration, retries: u32, network_rtt: Duration) -> Vec<Duration> {
+pub fn first_contact(
+    timeout: Duration,
+    retries: u32,
+    network_rtt: Duration,
+    jitter: f64,
+) -> Vec<Duration> {
     let floor = Duration::from_millis(100).min(timeout / 2);
     let early = (network_rtt * 4 + Duration::from_millis(20)).clamp(floor, timeout / 2);
+    let early = early.mul_f64(1.0 + jitter.clamp(0.0, 1.0)).min(timeout / 2);
     let mut waits = vec![early, timeout - early];
     waits.extend(std::iter::repeat_n(timeout, retries as usize));
     waits
@@ -47,15 +55,26 @@ mod tests {
     #[test]
     fn first_contact_resends_once_early_within_the_timeout() {
         let t = Duration::from_secs(1);
-        let w = first_contact(t, 0, Duration::from_micros(200));
+        let w = first_contact(t, 0, Duration::from_micros(200), 0.0);
         assert_eq!(
             w,
             vec![Duration::from_millis(100), Duration::from_millis(900)]
         );
-        let w = first_contact(t, 1, Duration::from_secs(5));
+        let w = first_contact(t, 1, Duration::from_secs(5), 0.0);
         assert_eq!(
             w,
             vec![Duration::from_millis(500), Duration::from_millis(500), t]
+        );
+        // Spread over up to twice the early wait, within half the timeout, the total the same.
+        let w = first_contact(t, 0, Duration::from_micros(200), 0.5);
+        assert_eq!(
+            w,
+            vec![Duration::from_millis(150), Duration::from_millis(850)]
+        );
+        let w = first_contact(t, 0, Duration::from_millis(100), 0.9);
+        assert_eq!(
+            w,
+            vec![Duration::from_millis(500), Duration::from_millis(500)]
         );
     }
 
