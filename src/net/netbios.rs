@@ -4,9 +4,10 @@
 //! One receive task routes each reply to the waiting request by (address, transaction id); the
 //! waiter parses it. An ICMP error about a query (port 137 closed, host unreachable) ends that
 //! query alone, found by the address and transaction id of the refused datagram, so a host
-//! without NetBIOS costs no timeout ([`NbOutcome::Refused`]). The destination port is configurable (default 137) so tests can talk to the
-//! fake [`responder`](crate::net::netbios::responder) on `127.0.0.1`. NetBIOS over TCP/IP is
-//! IPv4 only: IPv6 addresses get no answer without a packet being sent.
+//! without NetBIOS costs no timeout ([`NbOutcome::Refused`]). The destination port is
+//! configurable (default 137) so tests can talk to the fake
+//! [`responder`](crate::net::netbios::responder) on `127.0.0.1`. NetBIOS over TCP/IP is IPv4
+//! only: IPv6 addresses get no answer without a packet being sent.
 //!
 //! Fields, as FusionInventory reads the name table: suffix 0x00 GROUP → workgroup, 0x03 UNIQUE →
 //! user session, 0x00 UNIQUE → NetBIOS name (unless it starts with `IS~`, an IIS anonymous

@@ -166,6 +166,11 @@ impl Registration<'_> {
         self.ids.push((id, Instant::now()));
     }
 
+    /// When the request was first sent.
+    fn first_sent(&self) -> Instant {
+        self.ids.first().map_or_else(Instant::now, |(_, at)| *at)
+    }
+
     /// Why a datagram from the peer could not be routed, if one came.
     fn malformed(&self) -> Option<DecodeError> {
         let mut waiters = lock(&self.inner.waiters);
@@ -289,7 +294,7 @@ impl Dispatcher {
             windowed,
         } = request;
         let family = self.family(peer).await?;
-        let mut place = match windowed {
+        let place = match windowed {
             true => Some(self.inner.window.enter().await),
             false => None,
         };
@@ -322,11 +327,11 @@ impl Dispatcher {
             self.inner.config.rate.acquire().await;
             send(&family.socket, datagram, peer).await?;
             let sent = Instant::now();
-            if let Some(last) = registration.ids.last_mut() {
+            // The time of each id's first send (a resend of the same id keeps it).
+            if let Some(last) = registration.ids.last_mut()
+                && (attempt == 0 || last.0 != id)
+            {
                 *last = (this_id, sent);
-            }
-            if let (0, Some(place)) = (attempt, place.as_mut()) {
-                place.sent = sent;
             }
             let deadline = sent + *wait;
             waited += *wait;
@@ -351,10 +356,10 @@ impl Dispatcher {
                                 }
                                 Resend::Same => (attempt == 0).then_some(0),
                             };
-                            if let Some(place) = &place {
+                            if place.is_some() {
                                 match answered {
                                     Some(0) => self.inner.window.answered(),
-                                    _ => self.inner.window.lost(place.sent),
+                                    _ => self.inner.window.lost(registration.first_sent()),
                                 }
                             }
                             let rtt = answered.map(|k| registration.ids[k].1.elapsed());
@@ -369,8 +374,8 @@ impl Dispatcher {
         if let Some(reason) = registration.malformed() {
             return Err(SnmpError::Decode { peer, reason });
         }
-        if let Some(place) = place.take() {
-            self.inner.window.lost(place.sent);
+        if place.is_some() {
+            self.inner.window.lost(registration.first_sent());
         }
         Err(SnmpError::Timeout {
             peer,

@@ -48,8 +48,6 @@ struct State {
 pub struct Place<'a> {
     window: &'a Window,
     permit: Option<SemaphorePermit<'a>>,
-    /// When the request was first sent (set by the caller).
-    pub sent: Instant,
 }
 
 impl Default for Window {
@@ -81,7 +79,6 @@ impl Window {
         Place {
             window: self,
             permit,
-            sent: Instant::now(),
         }
     }
 
